@@ -1,0 +1,167 @@
+# unbrick: one non-recursive GNU make for the library, the programs and the tests.
+#
+# Honours CC, AR, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS, PKG_CONFIG, PREFIX,
+# DESTDIR (and BINDIR, MANDIR, SYSCONFDIR, DATADIR). Project flags live in
+# UB_* variables so that CFLAGS=... on the command line (as Buildroot passes
+# it) does not drop them.
+#
+#   GPIOD=auto|1|2|no   libgpiod API (auto: v2 if pkg-config finds >= 2.0, else v1)
+#   SANITIZE=1          build with ASan and UBSan
+#   B=DIR               build directory (default build)
+#   V=1                 show the command lines
+
+CC ?= cc
+AR ?= ar
+PKG_CONFIG ?= pkg-config
+CFLAGS ?= -O2 -g
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+SYSCONFDIR ?= /etc
+INSTALL ?= install
+B ?= build
+GPIOD ?= auto
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+ifeq ($(GPIOD),auto)
+GPIOD := $(shell $(PKG_CONFIG) --atleast-version=2.0 libgpiod 2>/dev/null && echo 2 || \
+	   ($(PKG_CONFIG) --exists libgpiod 2>/dev/null && echo 1 || echo no))
+endif
+ifeq ($(GPIOD),2)
+GPIO_BACKEND := gpio/gpiod_v2.c
+GPIOD_API := v2
+else ifeq ($(GPIOD),1)
+GPIO_BACKEND := gpio/gpiod_v1.c
+GPIOD_API := v1
+else
+GPIO_BACKEND := gpio/gpiod_none.c
+GPIOD_API := none
+endif
+ifneq ($(GPIOD_API),none)
+GPIOD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libgpiod)
+GPIOD_LIBS := $(shell $(PKG_CONFIG) --libs libgpiod)
+endif
+
+INIH_CFLAGS := $(shell $(PKG_CONFIG) --cflags inih)
+INIH_LIBS := $(shell $(PKG_CONFIG) --libs inih)
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
+CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
+
+UB_WARN := -Wall -Wextra -Werror
+UB_INCLUDES := -Icommon -Igpio -Ispiflash -Iconf -Isim
+UB_CPPFLAGS := -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -DUB_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	       $(UB_INCLUDES)
+UB_CFLAGS := -std=c11 $(UB_WARN) $(GPIOD_CFLAGS) $(INIH_CFLAGS)
+ifeq ($(SANITIZE),1)
+UB_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+UB_LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS = $(UB_CPPFLAGS) $(CPPFLAGS) $(UB_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(UB_LDFLAGS) $(LDFLAGS)
+UB_LIBS := $(GPIOD_LIBS) $(INIH_LIBS)
+
+LIB_SRCS := \
+	common/err.c common/log.c common/parse.c common/image.c common/progress.c \
+	common/sigint.c \
+	conf/config.c \
+	gpio/gpio.c $(GPIO_BACKEND) \
+	spiflash/spi.c spiflash/spidev.c spiflash/spisim.c \
+	spiflash/nor.c spiflash/nor_chips.c spiflash/nor_write.c spiflash/beken.c \
+	sim/bk72xx.c
+LIB := $(B)/libunbrick.a
+PROGRAMS := beken-spi
+PROGRAM_SRC_beken-spi := spiflash/beken-spi.c
+MANPAGES := Documentation/beken-spi.1 Documentation/unbrick.conf.5
+
+TESTS := check_parse check_image check_config check_nor check_gpiod check_sim_bk72xx check_beken_spi
+
+TEST_BINS := $(addprefix $(B)/tests/,$(TESTS))
+
+LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(LIB_SRCS))
+DEPS := $(LIB_OBJS:.o=.d)
+
+.PHONY: all check check-gpiod2 install uninstall clean distclean features
+all: features $(addprefix $(B)/,$(PROGRAMS))
+
+features:
+	@echo "unbrick $(VERSION): GPIOD=$(GPIOD_API)"
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(B)/beken-spi: $(B)/spiflash/beken-spi.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ $(UB_LIBS) $(LDLIBS) -o $@
+
+# Tests link the library and Check; each tests/check_X.c is one binary.
+$(B)/tests/check_%.o: tests/check_%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -DUB_EXPECT_GPIOD_API='"$(GPIOD_API)"' \
+		-DUB_BUILD_DIR='"$(B)"' -MMD -MP -c $< -o $@
+$(B)/tests/check_%: $(B)/tests/check_%.o $(B)/tests/testutil.o $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ $(UB_LIBS) $(CHECK_LIBS) $(LDLIBS) -o $@
+$(B)/tests/testutil.o: tests/testutil.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -DUB_BUILD_DIR='"$(B)"' -MMD -MP -c $< -o $@
+
+# Each suite runs from the project root, so ../shared is the shared data.
+check: all $(TEST_BINS)
+	@fail=0; for t in $(TEST_BINS); do \
+		echo "== $$t"; $$t || fail=1; \
+	done; \
+	$(MAKE) --no-print-directory check-gpiod2 || fail=1; \
+	exit $$fail
+
+# The GPIO backend, and beken-spi, again against libgpiod v2 as unpacked by
+# scripts/gpiod2-sysroot (CI does; see Documentation/HACKING).
+GPIOD2_SYSROOT ?= build/sysroot-gpiod2
+check-gpiod2:
+	@pc=$$(find "$(GPIOD2_SYSROOT)" -name libgpiod.pc 2>/dev/null | head -n 1); \
+	if [ -z "$$pc" ]; then \
+		echo "check-gpiod2: skipped: no libgpiod v2 in $(GPIOD2_SYSROOT) (scripts/gpiod2-sysroot makes it)"; \
+		exit 0; \
+	fi; \
+	pcdir=$$(cd "$$(dirname "$$pc")" && pwd); libdir=$$(dirname "$$pcdir"); \
+	echo "== libgpiod v2 from $$libdir"; \
+	PKG_CONFIG_PATH="$$pcdir" $(MAKE) --no-print-directory GPIOD=2 B=$(B)/gpiod2 \
+		LDFLAGS="$(LDFLAGS) -Wl,-rpath,$$libdir" \
+		$(B)/gpiod2/beken-spi $(B)/gpiod2/tests/check_gpiod && \
+	$(B)/gpiod2/tests/check_gpiod
+
+install: all
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	$(INSTALL) -m 0755 $(addprefix $(B)/,$(PROGRAMS)) $(DESTDIR)$(BINDIR)/
+	$(INSTALL) -m 0644 Documentation/*.1 $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 0644 Documentation/*.5 $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -d $(DESTDIR)$(DATADIR)/unbrick
+	$(INSTALL) -m 0644 conf/unbrick.conf.example $(DESTDIR)$(DATADIR)/unbrick/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGRAMS))
+	rm -f $(DESTDIR)$(MANDIR)/man1/beken-spi.1 $(DESTDIR)$(MANDIR)/man5/unbrick.conf.5
+	rm -f $(DESTDIR)$(DATADIR)/unbrick/unbrick.conf.example
+
+clean:
+	rm -rf $(B)/*.a $(B)/*.o $(B)/common $(B)/conf $(B)/gpio $(B)/spiflash $(B)/sim \
+		$(B)/tests $(B)/gpiod2 $(addprefix $(B)/,$(PROGRAMS))
+
+distclean:
+	rm -rf $(B)
+
+-include $(DEPS) $(wildcard $(B)/tests/*.d)
+.SECONDARY:

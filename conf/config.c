@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef UB_SYSCONFDIR
+#define UB_SYSCONFDIR "/etc"
+#endif
+
+struct section_pass {
+	const char *section;  /* "beken-spi" or "board NAME" */
+	ub_conf_apply_fn apply;
+	void *ctx;
+	struct ub_err *err;
+	int found;
+};
+
+static int on_key(void *user, const char *section, const char *name,
+		  const char *value)
+{
+	struct section_pass *pass = user;
+
+	if (strcmp(section, pass->section) != 0)
+		return 1;
+	pass->found = 1;
+	return pass->apply(pass->ctx, name, value, pass->err) == 0;
+}
+
+static int apply_section(const char *path, const char *section,
+			 ub_conf_apply_fn apply, void *ctx, int *found,
+			 struct ub_err *err)
+{
+	struct section_pass pass = { section, apply, ctx, err, 0 };
+	struct ub_err inner = { 0 };
+	int line;
+
+	pass.err = &inner;
+	line = ini_parse(path, on_key, &pass);
+	*found = pass.found;
+	if (line < 0)
+		return ub_fail(err, UB_EUSAGE, "cannot read config '%s'", path);
+	if (line > 0)
+		return ub_fail(err, UB_EUSAGE, "%s:%d: %s", path, line,
+			       inner.status ? inner.msg : "syntax error");
+	return 0;
+}
+
+static int find_config(char *path, size_t len)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+
+	if (xdg && *xdg)
+		snprintf(path, len, "%s/unbrick/unbrick.conf", xdg);
+	else if (home && *home)
+		snprintf(path, len, "%s/.config/unbrick/unbrick.conf", home);
+	else
+		path[0] = '\0';
+	if (path[0] && access(path, F_OK) == 0)
+		return 0;
+	snprintf(path, len, "%s/unbrick/unbrick.conf", UB_SYSCONFDIR);
+	if (access(path, F_OK) == 0)
+		return 0;
+	path[0] = '\0';
+	return -1;
+}
+
+int ub_conf_load(const char *explicit_path, const char *program,
+		 const char *board, ub_conf_apply_fn apply, void *ctx,
+		 char *used, size_t usedlen, struct ub_err *err)
+{
+	char section[160];
+	int found;
+
+	used[0] = '\0';
+	if (explicit_path) {
+		if (access(explicit_path, R_OK) != 0)
+			return ub_fail_errno(err, UB_EUSAGE, errno, "cannot read config '%s'", explicit_path);
+		snprintf(used, usedlen, "%s", explicit_path);
+	} else if (find_config(used, usedlen)) {
+		if (board)
+			return ub_fail(err, UB_EUSAGE,
+				       "no config file for board '%s': looked in $XDG_CONFIG_HOME/unbrick/unbrick.conf and %s/unbrick/unbrick.conf",
+				       board, UB_SYSCONFDIR);
+		return 0;
+	}
+	if (apply_section(used, program, apply, ctx, &found, err))
+		return -1;
+	if (!board)
+		return 0;
+	snprintf(section, sizeof(section), "board %s", board);
+	if (apply_section(used, section, apply, ctx, &found, err))
+		return -1;
+	if (!found)
+		return ub_fail(err, UB_EUSAGE, "no [board %s] in %s", board, used);
+	return 0;
+}

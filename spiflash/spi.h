@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One SPI master: a const table of operations plus private data, opened from
+ * a spec string ("spidev:/dev/spidev0.0,speed=1M,mode=3", "sim:bk7231n,...").
+ * A command is one CS-low frame made of segments sent back to back.
+ */
+#ifndef UNBRICK_SPI_H
+#define UNBRICK_SPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "gpio.h"
+#include "log.h"
+
+/* One segment of a frame: tx (NULL = zeros) and rx (NULL = discard), len bytes each. */
+struct ub_spi_seg {
+	const uint8_t *tx;
+	uint8_t *rx;
+	size_t len;
+};
+
+struct ub_spi_ops {
+	/* One CS-low frame; the segments' bytes are clocked back to back. */
+	int (*frame)(void *priv, const struct ub_spi_seg *segs, size_t nsegs,
+		     struct ub_err *err);
+	/* Ask for a clock; *actual gets what the controller will use. */
+	int (*set_speed)(void *priv, uint32_t hz, uint32_t *actual, struct ub_err *err);
+	/* Wait; on an emulator this advances model time instead of sleeping. */
+	void (*delay_us)(void *priv, uint64_t us);
+	/* Monotonic nanoseconds (model time on an emulator), for timeouts. */
+	uint64_t (*now_ns)(void *priv);
+	/* The adapter's own reset line (emulator CEN, CH341A D2), or NULL. */
+	struct ub_gpio_line *(*own_line)(void *priv, struct ub_err *err);
+	/* Release; an emulator saves its files here, so this can fail. */
+	int (*close)(void *priv, struct ub_err *err);
+};
+
+struct ub_spi {
+	const struct ub_spi_ops *ops;
+	void *priv;
+	size_t max_frame;      /* most bytes one frame may carry */
+	uint32_t speed_hz;     /* current clock */
+	uint32_t default_hz;   /* the spec's speed=, or the backend's default */
+	char desc[128];        /* for messages: "spidev:/dev/spidev0.0" */
+};
+
+int ub_spi_open(const char *spec, const struct ub_log *log, struct ub_spi **out,
+		struct ub_err *err);
+int ub_spi_close(struct ub_spi *spi, struct ub_err *err);
+
+int ub_spi_frame(struct ub_spi *spi, const struct ub_spi_seg *segs, size_t nsegs,
+		 struct ub_err *err);
+/* Send tx, then read rxlen bytes, in one frame. */
+int ub_spi_cmd(struct ub_spi *spi, const uint8_t *tx, size_t txlen,
+	       uint8_t *rx, size_t rxlen, struct ub_err *err);
+int ub_spi_set_speed(struct ub_spi *spi, uint32_t hz, struct ub_err *err);
+void ub_spi_delay_us(struct ub_spi *spi, uint64_t us);
+uint64_t ub_spi_now_ns(struct ub_spi *spi);
+
+/* Backend constructors, called by ub_spi_open after it has split the spec. */
+int ub_spidev_open(const char *path, const char *opts, const struct ub_log *log,
+		   struct ub_spi *spi, struct ub_err *err);
+int ub_spisim_open(const char *model, const char *opts, const struct ub_log *log,
+		   struct ub_spi *spi, struct ub_err *err);
+
+#endif

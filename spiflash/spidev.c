@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: MIT */
+/* SPI master on Linux spidev: one SPI_IOC_MESSAGE per frame. */
+#include "spi.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/spi/spidev.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "parse.h"
+
+#define SPIDEV_DEFAULT_HZ 1000000u
+#define SPIDEV_MAX_SEGS 4
+#define SPIDEV_BUFSIZ_PATH "/sys/module/spidev/parameters/bufsiz"
+
+struct spidev {
+	int fd;
+	uint32_t speed_hz;
+	char path[256];
+};
+
+/*
+ * spidev refuses a message whose tx or rx total exceeds its bufsiz module
+ * parameter (default 4096); older kernels count tx and rx together, so one
+ * frame carries at most bufsiz bytes in all (notes/beken.md §3).
+ */
+static size_t spidev_bufsiz(void)
+{
+	FILE *f = fopen(SPIDEV_BUFSIZ_PATH, "r");
+	unsigned long v = 0;
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v >= 64 ? (size_t)v : 4096;
+}
+
+static int spidev_frame(void *priv, const struct ub_spi_seg *segs, size_t nsegs,
+			struct ub_err *err)
+{
+	struct spidev *d = priv;
+	struct spi_ioc_transfer xfer[SPIDEV_MAX_SEGS];
+	size_t i, n = 0;
+
+	if (nsegs > SPIDEV_MAX_SEGS)
+		return ub_fail(err, UB_EFAIL, "internal: %zu segments in one SPI frame", nsegs);
+	memset(xfer, 0, sizeof(xfer));
+	for (i = 0; i < nsegs; i++) {
+		if (!segs[i].len)
+			continue;
+		xfer[n].tx_buf = (uintptr_t)segs[i].tx;
+		xfer[n].rx_buf = (uintptr_t)segs[i].rx;
+		xfer[n].len = (uint32_t)segs[i].len;
+		xfer[n].speed_hz = d->speed_hz;
+		n++;
+	}
+	if (!n)
+		return 0;
+	if (ioctl(d->fd, SPI_IOC_MESSAGE(n), xfer) < 0)
+		return ub_fail_errno(err, UB_EFAIL, errno, "%s: SPI transfer failed", d->path);
+	return 0;
+}
+
+static int spidev_set_speed(void *priv, uint32_t hz, uint32_t *actual,
+			    struct ub_err *err)
+{
+	struct spidev *d = priv;
+
+	if (ioctl(d->fd, SPI_IOC_WR_MAX_SPEED_HZ, &hz) < 0)
+		return ub_fail_errno(err, UB_EFAIL, errno,
+				     "%s: the controller refused %u Hz", d->path, hz);
+	d->speed_hz = hz;
+	*actual = hz;
+	return 0;
+}
+
+static void spidev_delay_us(void *priv, uint64_t us)
+{
+	struct timespec ts = { .tv_sec = (time_t)(us / 1000000),
+			       .tv_nsec = (long)(us % 1000000) * 1000 };
+
+	(void)priv;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static uint64_t spidev_now_ns(void *priv)
+{
+	struct timespec ts;
+
+	(void)priv;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int spidev_close(void *priv, struct ub_err *err)
+{
+	struct spidev *d = priv;
+
+	(void)err;
+	close(d->fd);
+	free(d);
+	return 0;
+}
+
+static const struct ub_spi_ops spidev_ops = {
+	.frame = spidev_frame,
+	.set_speed = spidev_set_speed,
+	.delay_us = spidev_delay_us,
+	.now_ns = spidev_now_ns,
+	.close = spidev_close,
+};
+
+static int spidev_parse_opts(const char *opts, uint64_t *hz, uint64_t *mode,
+			     struct ub_err *err)
+{
+	char key[32], val[64];
+	int r;
+
+	while ((r = ub_kv_next(&opts, key, sizeof(key), val, sizeof(val))) == 1) {
+		if (strcmp(key, "speed") == 0) {
+			if (ub_parse_hz(val, hz) || *hz == 0 || *hz > 200000000)
+				return ub_fail(err, UB_EUSAGE, "spidev: bad speed '%s' (e.g. speed=1M)", val);
+		} else if (strcmp(key, "mode") == 0) {
+			if (ub_parse_u64(val, mode) || (*mode != 0 && *mode != 3))
+				return ub_fail(err, UB_EUSAGE, "spidev: bad mode '%s': use mode=0 or mode=3", val);
+		} else {
+			return ub_fail(err, UB_EUSAGE, "spidev: unknown option '%s' (known: speed, mode)", key);
+		}
+	}
+	return r < 0 ? ub_fail(err, UB_EUSAGE, "spidev: malformed options '%s'", opts) : 0;
+}
+
+static int spidev_configure(struct spidev *d, uint8_t mode, struct ub_err *err)
+{
+	uint8_t bits = 8;
+
+	if (ioctl(d->fd, SPI_IOC_WR_MODE, &mode) < 0)
+		return ub_fail_errno(err, UB_EFAIL, errno, "%s: cannot set SPI mode %u", d->path, mode);
+	if (ioctl(d->fd, SPI_IOC_WR_BITS_PER_WORD, &bits) < 0)
+		return ub_fail_errno(err, UB_EFAIL, errno, "%s: cannot set 8 bits per word", d->path);
+	return 0;
+}
+
+int ub_spidev_open(const char *path, const char *opts, const struct ub_log *log,
+		   struct ub_spi *spi, struct ub_err *err)
+{
+	uint64_t hz = SPIDEV_DEFAULT_HZ, mode = 0;
+	struct spidev *d;
+
+	if (!*path)
+		return ub_fail(err, UB_EUSAGE, "spidev needs a device: spidev:/dev/spidev0.0");
+	if (spidev_parse_opts(opts, &hz, &mode, err))
+		return -1;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return ub_fail(err, UB_EFAIL, "out of memory");
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	d->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (d->fd < 0) {
+		int e = errno;
+
+		free(d);
+		return ub_fail_errno(err, UB_ENODEV, e,
+				     "cannot open %s%s", path,
+				     e == ENOENT ? " (enable SPI: dtparam=spi=on in config.txt)" :
+				     e == EACCES ? " (add yourself to the spi group)" : "");
+	}
+	if (spidev_configure(d, (uint8_t)mode, err)) {
+		spidev_close(d, NULL);
+		return -1;
+	}
+	d->speed_hz = (uint32_t)hz;
+	spi->ops = &spidev_ops;
+	spi->priv = d;
+	spi->max_frame = spidev_bufsiz();
+	spi->speed_hz = spi->default_hz = (uint32_t)hz;
+	snprintf(spi->desc, sizeof(spi->desc), "spidev:%s", path);
+	ub_debug(log, "%s: mode %u, %u Hz, %zu bytes per transfer",
+		 path, (unsigned)mode, d->speed_hz, spi->max_frame);
+	return 0;
+}

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: MIT */
+#include "testutil.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef UB_BUILD_DIR
+#define UB_BUILD_DIR "build"
+#endif
+
+static char *slurp_fd(int fd, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap + 1);
+	ssize_t got;
+
+	ck_assert_ptr_nonnull(buf);
+	lseek(fd, 0, SEEK_SET);
+	while ((got = read(fd, buf + n, cap - n)) > 0) {
+		n += (size_t)got;
+		if (n == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap + 1);
+			ck_assert_ptr_nonnull(buf);
+		}
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+static int temp_fd(void)
+{
+	char path[] = "/tmp/unbrick-test-XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	return fd;
+}
+
+static void exec_child(const char *program, const char *stdin_path, int out, int err,
+		       const char *const *env, const char *const *argv)
+{
+	char path[512];
+	const char *args[64];
+	int in = open(stdin_path ? stdin_path : "/dev/null", O_RDONLY), i;
+
+	snprintf(path, sizeof(path), "%s/%s", UB_BUILD_DIR, program);
+	if (in < 0)
+		_exit(126);
+	dup2(in, 0);
+	dup2(out, 1);
+	dup2(err, 2);
+	for (i = 0; env && env[i]; i++)
+		putenv((char *)env[i]);
+	args[0] = program;
+	for (i = 0; argv[i] && i < 62; i++)
+		args[i + 1] = argv[i];
+	args[i + 1] = NULL;
+	execv(path, (char *const *)args);
+	_exit(127);
+}
+
+void tu_run(struct tu_run *r, const char *program, const char *stdin_path,
+	    const char *const *env, const char *const *argv)
+{
+	int out = temp_fd(), err = temp_fd(), ws = 0;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		exec_child(program, stdin_path, out, err, env, argv);
+	ck_assert_int_eq(waitpid(pid, &ws, 0), pid);
+	r->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	r->out = slurp_fd(out, &r->outlen);
+	r->err = slurp_fd(err, NULL);
+	close(out);
+	close(err);
+}
+
+void tu_run_free(struct tu_run *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+const char *tu_shared(const char *rel, char *buf, size_t len)
+{
+	const char *root = getenv("UNBRICK_SHARED");
+
+	snprintf(buf, len, "%s/data/%s", root && *root ? root : "../shared", rel);
+	if (access(buf, R_OK) == 0)
+		return buf;
+	fprintf(stderr, "skipped: %s is absent (shared test data)\n", buf);
+	return NULL;
+}
+
+void tu_tmpfile(char *buf, size_t len)
+{
+	int fd;
+
+	snprintf(buf, len, "/tmp/unbrick-test-XXXXXX");
+	fd = mkstemp(buf);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+}
+
+void tu_write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+uint8_t *tu_read_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY);
+	char *data;
+
+	ck_assert_msg(fd >= 0, "cannot open %s", path);
+	data = slurp_fd(fd, len);
+	close(fd);
+	return (uint8_t *)data;
+}
+
+int tu_files_equal(const char *a, const char *b)
+{
+	size_t la, lb;
+	uint8_t *da = tu_read_file(a, &la), *db = tu_read_file(b, &lb);
+	int same = la == lb && memcmp(da, db, la) == 0;
+
+	free(da);
+	free(db);
+	return same;
+}
+
+uint64_t tu_stat(const char *stats_path, const char *name)
+{
+	FILE *f = fopen(stats_path, "r");
+	char key[64];
+	unsigned long long v;
+
+	ck_assert_msg(f != NULL, "no stats file %s", stats_path);
+	while (fscanf(f, "%63s %llu", key, &v) == 2)
+		if (strcmp(key, name) == 0) {
+			fclose(f);
+			return v;
+		}
+	fclose(f);
+	ck_abort_msg("no '%s' in %s", name, stats_path);
+	return 0;
+}
+
+int tu_count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers for the Check suites: run a program, files, the shared test data. */
+#ifndef UNBRICK_TESTUTIL_H
+#define UNBRICK_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tu_run {
+	int status;     /* exit status, or 128+signal */
+	char *out;      /* stdout, NUL-terminated (binary safe with outlen) */
+	size_t outlen;
+	char *err;      /* stderr, NUL-terminated */
+};
+
+/*
+ * Run build/PROGRAM with argv (NULL-terminated, without argv[0]), stdin from
+ * stdin_path (NULL: /dev/null), in the project root. Extra environment
+ * assignments "NAME=value" may be given in env (NULL-terminated or NULL).
+ */
+void tu_run(struct tu_run *r, const char *program, const char *stdin_path,
+	    const char *const *env, const char *const *argv);
+void tu_run_free(struct tu_run *r);
+
+/* Path of a file in ../shared/data, or NULL after printing a skip note. */
+const char *tu_shared(const char *rel, char *buf, size_t len);
+
+/* A new empty temporary file (path in buf). */
+void tu_tmpfile(char *buf, size_t len);
+void tu_write_file(const char *path, const void *data, size_t len);
+/* Whole file, malloc'd; *len gets its size. Fails the test if unreadable. */
+uint8_t *tu_read_file(const char *path, size_t *len);
+int tu_files_equal(const char *a, const char *b);
+
+/* A "name value" line of an emulator stats file; fails the test if absent. */
+uint64_t tu_stat(const char *stats_path, const char *name);
+
+/* Count lines in s. */
+int tu_count_lines(const char *s);
+
+#endif
