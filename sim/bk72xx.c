@@ -1227,12 +1227,13 @@ static void program_page(struct bk_sim *s)
 {
 	const struct frame *fr = &s->fr;
 	uint32_t base = fr->addr & (s->size - 1) & ~(uint32_t)(PAGE_SIZE_BYTES - 1);
-	uint8_t cur[PAGE_SIZE_BYTES];
 
 	if (fr->pos < 5 || !write_enabled(s) ||
 	    !range_writable(s, base, PAGE_SIZE_BYTES))
 		return;
 	if (!s->stuck_busy) {   /* a hung program never lands */
+		uint8_t cur[PAGE_SIZE_BYTES];
+
 		if (store_read(s, base, cur, sizeof(cur)))
 			s->io_failed = 1;
 		for (size_t i = 0; i < sizeof(cur); i++)

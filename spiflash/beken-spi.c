@@ -219,14 +219,16 @@ static int parse_args(int argc, char **argv, struct opts *o, struct ub_err *err)
 /* The command line is read twice: first to find -c/-b, then over the config. */
 static int load_options(int argc, char **argv, struct opts *o, struct ub_err *err)
 {
-	char used[4096];
 	struct opts first = { 0 };
 	int rc;
 
 	rc = parse_args(argc, argv, &first, err);
-	if (!rc && !first.help && !first.version)
+	if (!rc && !first.help && !first.version) {
+		char used[4096];
+
 		rc = ub_conf_load(first.config, PROG, first.board, apply_config_key, o,
 				  used, sizeof(used), err);
+	}
 	if (!rc)
 		rc = parse_args(argc, argv, o, err);
 	free(first.spi);
@@ -328,12 +330,13 @@ static int check_unprotected(struct run *r)
 static void print_json_detect(struct run *r, uint16_t sr)
 {
 	const struct ub_nor_chip *c = &r->nor.chip;
+	unsigned int prot = ub_nor_protect_bits(&r->nor, sr);
 
 	printf("{\"jedec\":\"%02x%02x%02x\",\"name\":\"%s\",\"known\":%s,\"size\":%u,"
 	       "\"sr1\":%u,\"sr2\":%u,\"protect_bits\":%u,\"protected\":%s,\"speed_hz\":%u}\n",
 	       c->id[0], c->id[1], c->id[2], c->name, r->nor.known ? "true" : "false",
-	       r->nor.size, sr & 0xff, sr >> 8, ub_nor_protect_bits(&r->nor, sr),
-	       ub_nor_protect_bits(&r->nor, sr) ? "true" : "false", r->spi->speed_hz);
+	       r->nor.size, sr & 0xffu, (unsigned int)sr >> 8, prot, prot ? "true" : "false",
+	       r->spi->speed_hz);
 }
 
 static int cmd_detect(struct run *r)

@@ -236,6 +236,7 @@ static int write_status(struct ub_nor *nor, uint16_t sr, struct ub_err *err)
  */
 int ub_nor_unprotect(struct ub_nor *nor, int *changed, struct ub_err *err)
 {
+	const uint16_t keep = (uint16_t)~(nor->chip.protect_mask | UB_NOR_SR_WIP | UB_NOR_SR_WEL);
 	uint16_t sr;
 	int pass;
 
@@ -249,8 +250,7 @@ int ub_nor_unprotect(struct ub_nor *nor, int *changed, struct ub_err *err)
 			break;
 		ub_debug(nor->log, "status 0x%04x: clearing protect bits 0x%04x", sr,
 			 ub_nor_protect_bits(nor, sr));
-		if (write_status(nor, sr & (uint16_t)~(nor->chip.protect_mask |
-						      UB_NOR_SR_WIP | UB_NOR_SR_WEL), err))
+		if (write_status(nor, sr & keep, err))
 			return -1;
 		*changed = 1;
 	}

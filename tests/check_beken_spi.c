@@ -481,7 +481,7 @@ static int error_lines(const char *err)
 	return n;
 }
 
-static const char *substitute(const char *arg, char files[][64])
+static const char *substitute(const char *arg, const char files[][64])
 {
 	if (!strcmp(arg, "@IMAGE"))
 		return files[0];

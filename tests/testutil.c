@@ -26,8 +26,10 @@ static char *slurp_fd(int fd, size_t *len)
 		n += (size_t)got;
 		if (n == cap) {
 			cap *= 2;
-			buf = realloc(buf, cap + 1);
-			ck_assert_ptr_nonnull(buf);
+			char *bigger = realloc(buf, cap + 1);
+
+			ck_assert_ptr_nonnull(bigger);
+			buf = bigger;
 		}
 	}
 	buf[n] = '\0';
@@ -62,7 +64,7 @@ static void exec_child(const char *program, const char *stdin_path, int out, int
 	for (i = 0; env && env[i]; i++)
 		putenv((char *)env[i]);
 	args[0] = program;
-	for (i = 0; argv[i] && i < 62; i++)
+	for (i = 0; i < 62 && argv[i]; i++)
 		args[i + 1] = argv[i];
 	args[i + 1] = NULL;
 	execv(path, (char *const *)args);
