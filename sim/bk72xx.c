@@ -108,6 +108,8 @@
  *   dead        never enters flash mode.
  *   enter-after=N  the first N entry attempts (CEN reset + a D2 in the
  *               window) are missed; the ROM boots firmware instead.
+ *   pace        model time also passes in real time (the emulator sleeps to
+ *               keep up), for interrupting a run from a test.
  *   stuck-busy  once the first erase or program starts, WIP never clears and
  *               the operation never lands: the array keeps its contents.
  *
@@ -130,6 +132,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -228,6 +231,8 @@ struct bk_sim {
 	char *save_path, *state_path, *stats_path;
 	uint64_t maxclock_hz, flip_ppm, enter_after;
 	int dead, stuck_busy;
+	int paced;                 /* pace: model time also passes in real time */
+	uint64_t real_start_ns;
 
 	enum chip_state state;
 	uint64_t cen_release_ns, switch_at_ns;
@@ -681,6 +686,22 @@ static int opt_stuck_busy(struct bk_sim *s, struct create_opts *o,
 	return 0;
 }
 
+static int opt_pace(struct bk_sim *s, struct create_opts *o, const char *key,
+		    const char *val, char *err, size_t errlen)
+{
+	struct timespec ts;
+
+	(void)o;
+	(void)key;
+	(void)val;
+	(void)err;
+	(void)errlen;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	s->paced = 1;
+	s->real_start_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return 0;
+}
+
 static const struct option_def {
 	const char *key;
 	int has_value;
@@ -700,6 +721,7 @@ static const struct option_def {
 	{ "dead", 0, opt_dead },
 	{ "enter-after", 1, opt_enter_after },
 	{ "stuck-busy", 0, opt_stuck_busy },
+	{ "pace", 0, opt_pace },
 };
 
 static int apply_option(struct bk_sim *s, struct create_opts *o,
@@ -1344,6 +1366,23 @@ static void host_output(struct bk_sim *s, uint8_t *out, uint8_t *rx, size_t n)
 		memcpy(rx, out, n);
 }
 
+/* With pace, sleep until real time has caught up with model time. */
+static void keep_pace(const struct bk_sim *s)
+{
+	struct timespec ts;
+	uint64_t real;
+
+	if (!s->paced)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	real = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec - s->real_start_ns;
+	if (real >= s->now_ns)
+		return;
+	ts.tv_sec = (time_t)((s->now_ns - real) / 1000000000u);
+	ts.tv_nsec = (long)((s->now_ns - real) % 1000000000u);
+	nanosleep(&ts, NULL);
+}
+
 void bk_sim_transfer(struct bk_sim *s, const uint8_t *tx, uint8_t *rx,
 		     size_t len, uint32_t clock_hz, int mode)
 {
@@ -1365,11 +1404,13 @@ void bk_sim_transfer(struct bk_sim *s, const uint8_t *tx, uint8_t *rx,
 	s->now_ns = frame_time(s, len);
 	if (s->fr.in_flash)
 		flash_commit(s);
+	keep_pace(s);
 }
 
 void bk_sim_delay(struct bk_sim *s, uint64_t ns)
 {
 	s->now_ns += ns;
+	keep_pace(s);
 }
 
 uint64_t bk_sim_now(const struct bk_sim *s)

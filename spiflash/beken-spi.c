@@ -465,6 +465,12 @@ static int smart_write(struct run *r, const char *label, uint64_t offset, uint64
 	rc = ub_nor_write(&r->nor, (uint32_t)offset, (uint32_t)len, next_bytes, &src, &np,
 			  &done, &r->err);
 	ub_progress_end(&p);
+	if (rc && r->err.status == UB_EINTR) {
+		ub_err_clear(&r->err);
+		return ub_fail(&r->err, UB_EINTR,
+			       "interrupted: 0x%06" PRIx64 "-0x%06" PRIx64 " is written and verified, 0x%06" PRIx64 "-0x%06" PRIx64 " is not; run the same command again to finish",
+			       offset, offset + done, offset + done, offset + len);
+	}
 	if (rc && done)
 		ub_warn(&r->log, "0x%06" PRIx64 "-0x%06" PRIx64 " is written and verified, 0x%06" PRIx64 "-0x%06" PRIx64 " is not: run the same command again to finish",
 			offset, offset + done, offset + done, offset + len);

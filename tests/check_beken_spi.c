@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -628,6 +629,58 @@ START_TEST(board_profile_from_config)
 }
 END_TEST
 
+/* ^C mid-write: the block in hand is finished, the range is reported, a rerun completes. */
+START_TEST(interrupt_then_resume)
+{
+	struct chip c;
+	char second[64], spec[600];
+	struct tu_child child;
+	struct tu_run r;
+	unsigned long lo, hi;
+	uint8_t *flash, *old_data, *new_data;
+	size_t n;
+	const char *p;
+
+	chip_new(&c, "bk7231n", NULL, NULL);
+	old_data = tu_read_file(c.flash, &n);
+	flash_file(second, sizeof(second), NULL, 6);
+	new_data = tu_read_file(second, &n);
+	snprintf(spec, sizeof(spec), "%s,pace", c.spec);
+	tu_spawn(&child, "beken-spi", (const char *const[]){ "XDG_CONFIG_HOME=/nonexistent", NULL },
+		 ARGS("--spi", spec, "--speed", "1M", "write", "--force-bootloader", second));
+	usleep(1500000);
+	kill(child.pid, SIGINT);
+	tu_wait(&child, &r);
+	ck_assert_msg(r.status == 130, "exit %d: %s", r.status, r.err);
+	p = strstr(r.err, "interrupted: 0x");
+	ck_assert_msg(p && sscanf(p, "interrupted: 0x%lx-0x%lx is written and verified", &lo, &hi) == 2,
+		      "%s", r.err);
+	ck_assert_msg(strstr(r.err, "run the same command again to finish"), "%s", r.err);
+	ck_assert_uint_eq(lo, 0);
+	ck_assert_uint_gt(hi, 0);
+	ck_assert_uint_lt(hi, FLASH_SIZE);
+	ck_assert_uint_eq(hi % 0x10000, 0);
+	flash = tu_read_file(c.flash, &n);
+	ck_assert(memcmp(flash, new_data, hi) == 0);
+	ck_assert(memcmp(flash + hi, old_data + hi, FLASH_SIZE - hi) == 0);
+	free(flash);
+	tu_run_free(&r);
+
+	beken(&r, NULL, ARGS("--spi", c.spec, "write", second));
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert(tu_files_equal(c.flash, second));
+	/* the part written before ^C is skipped */
+	p = strstr(r.err, "pages, ");
+	ck_assert_msg(p && sscanf(p, "pages, %lu sectors unchanged", &lo) == 1, "%s", r.err);
+	ck_assert_uint_ge(lo, hi / 4096);
+	tu_run_free(&r);
+	free(old_data);
+	free(new_data);
+	unlink(second);
+	chip_free(&c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("beken-spi");
@@ -653,6 +706,7 @@ int main(void)
 	tcase_add_test(tc, detect_json_and_unknown_id);
 	tcase_add_test(tc, reset_and_usage);
 	tcase_add_test(tc, board_profile_from_config);
+	tcase_add_test(tc, interrupt_then_resume);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

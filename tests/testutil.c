@@ -71,21 +71,41 @@ static void exec_child(const char *program, const char *stdin_path, int out, int
 	_exit(127);
 }
 
+void tu_spawn(struct tu_child *c, const char *program, const char *const *env,
+	      const char *const *argv)
+{
+	c->out = temp_fd();
+	c->err = temp_fd();
+	c->pid = fork();
+	ck_assert_int_ge(c->pid, 0);
+	if (c->pid == 0)
+		exec_child(program, NULL, c->out, c->err, env, argv);
+}
+
+void tu_wait(struct tu_child *c, struct tu_run *r)
+{
+	int ws = 0;
+
+	ck_assert_int_eq(waitpid(c->pid, &ws, 0), c->pid);
+	r->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	r->out = slurp_fd(c->out, &r->outlen);
+	r->err = slurp_fd(c->err, NULL);
+	close(c->out);
+	close(c->err);
+}
+
 void tu_run(struct tu_run *r, const char *program, const char *stdin_path,
 	    const char *const *env, const char *const *argv)
 {
-	int out = temp_fd(), err = temp_fd(), ws = 0;
-	pid_t pid = fork();
+	struct tu_child c;
 
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0)
-		exec_child(program, stdin_path, out, err, env, argv);
-	ck_assert_int_eq(waitpid(pid, &ws, 0), pid);
-	r->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-	r->out = slurp_fd(out, &r->outlen);
-	r->err = slurp_fd(err, NULL);
-	close(out);
-	close(err);
+	c.out = temp_fd();
+	c.err = temp_fd();
+	c.pid = fork();
+	ck_assert_int_ge(c.pid, 0);
+	if (c.pid == 0)
+		exec_child(program, stdin_path, c.out, c.err, env, argv);
+	tu_wait(&c, r);
 }
 
 void tu_run_free(struct tu_run *r)

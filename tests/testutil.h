@@ -22,6 +22,14 @@ void tu_run(struct tu_run *r, const char *program, const char *stdin_path,
 	    const char *const *env, const char *const *argv);
 void tu_run_free(struct tu_run *r);
 
+/* The same in two halves: start it, then (after poking it) wait for it. */
+struct tu_child {
+	int pid, out, err;
+};
+void tu_spawn(struct tu_child *c, const char *program, const char *const *env,
+	      const char *const *argv);
+void tu_wait(struct tu_child *c, struct tu_run *r);
+
 /* Path of a file in ../shared/data, or NULL after printing a skip note. */
 const char *tu_shared(const char *rel, char *buf, size_t len);
 
