@@ -90,8 +90,22 @@ static void make_like_new_file(int fd)
 	(void)fchmod(fd, 0666 & ~mask);  /* on failure the file just stays private */
 }
 
+/*
+ * A device or FIFO (-o /dev/null, a named pipe) is written as it is: a
+ * temporary file and rename would replace it with a regular file.
+ */
+static int open_in_place(struct ub_output *out, struct ub_err *err)
+{
+	out->f = fopen(out->path, "wb");
+	if (!out->f)
+		return ub_fail_errno(err, UB_EUSAGE, errno, "cannot open '%s'", out->path);
+	out->in_place = 1;
+	return 0;
+}
+
 int ub_output_open(const char *path, struct ub_output *out, struct ub_err *err)
 {
+	struct stat st;
 	int fd;
 
 	memset(out, 0, sizeof(*out));
@@ -106,6 +120,8 @@ int ub_output_open(const char *path, struct ub_output *out, struct ub_err *err)
 	if (strlen(path) + 8 > sizeof(out->tmp))
 		return ub_fail(err, UB_EUSAGE, "output path too long");
 	snprintf(out->path, sizeof(out->path), "%s", path);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return open_in_place(out, err);
 	snprintf(out->tmp, sizeof(out->tmp), "%s.XXXXXX", path);
 	fd = mkstemp(out->tmp);
 	if (fd < 0)
@@ -136,6 +152,12 @@ int ub_output_commit(struct ub_output *out, struct ub_err *err)
 			return ub_fail_errno(err, UB_EFAIL, errno, "cannot write stdout");
 		return 0;
 	}
+	if (out->in_place) {
+		int rc = fclose(out->f);
+
+		out->f = NULL;
+		return rc ? ub_fail_errno(err, UB_EFAIL, errno, "cannot write '%s'", out->path) : 0;
+	}
 	if (fflush(out->f) != 0 || fsync(fileno(out->f)) != 0) {
 		int e = errno;
 
@@ -159,5 +181,6 @@ void ub_output_abort(struct ub_output *out)
 		return;
 	fclose(out->f);
 	out->f = NULL;
-	unlink(out->tmp);
+	if (!out->in_place)
+		unlink(out->tmp);
 }

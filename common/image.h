@@ -28,6 +28,7 @@ void ub_input_close(struct ub_input *in);
 struct ub_output {
 	FILE *f;
 	int to_stdout;
+	int in_place;  /* a device or FIFO, written directly */
 	char path[4096];
 	char tmp[4096];
 };

@@ -1493,14 +1493,37 @@ static int fill_stats(const struct bk_sim *s, int fd)
 	return write_full(fd, (const uint8_t *)text, used);
 }
 
+/* A device or FIFO (save=/dev/null) is written in place, never replaced. */
+static int write_in_place(const struct bk_sim *s, const char *key,
+			  const char *path, fill_fn fill, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), rc;
+
+	if (fd < 0) {
+		set_err(err, errlen, "bk72xx sim: %s=%s: %s", key, path, strerror(errno));
+		return -1;
+	}
+	rc = fill(s, fd);
+	if (close(fd) || rc) {
+		set_err(err, errlen, "bk72xx sim: %s=%s: write failed", key, path);
+		return -1;
+	}
+	return 0;
+}
+
 /* Write via a temporary file beside path, then rename (path may be image=). */
 static int write_atomically(const struct bk_sim *s, const char *key,
 			    const char *path, fill_fn fill, char *err,
 			    size_t errlen)
 {
 	size_t n = strlen(path) + sizeof(".XXXXXX");
-	char *tmp = malloc(n);
+	char *tmp;
 	int fd, rc = -1;
+	struct stat st;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_in_place(s, key, path, fill, err, errlen);
+	tmp = malloc(n);
 
 	if (!tmp) {
 		set_err(err, errlen, "bk72xx sim: %s=%s: out of memory", key, path);

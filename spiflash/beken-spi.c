@@ -67,7 +67,9 @@ struct run {
 	struct ub_spi *spi;
 	struct ub_gpio_line *cen;
 	struct ub_nor nor;
-	struct ub_input in;  /* write and verify: opened before the device */
+	struct ub_input in;    /* write and verify: opened before the device */
+	struct ub_output out;  /* read: opened before the device */
+	int out_open;
 	volatile sig_atomic_t stop;
 };
 
@@ -408,15 +410,12 @@ static int read_to(struct run *r, uint64_t offset, uint64_t len, struct ub_outpu
 
 static int cmd_read(struct run *r)
 {
-	struct ub_output out;
 	uint64_t offset, len;
 
-	if (default_range(r, &offset, &len) || ub_output_open(r->o.output, &out, &r->err))
+	if (default_range(r, &offset, &len) || read_to(r, offset, len, &r->out) ||
+	    ub_output_commit(&r->out, &r->err))
 		return -1;
-	if (read_to(r, offset, len, &out) || ub_output_commit(&out, &r->err)) {
-		ub_output_abort(&out);
-		return -1;
-	}
+	r->out_open = 0;
 	ub_info(&r->log, "read %" PRIu64 " bytes at 0x%06" PRIx64, len, offset);
 	return 0;
 }
@@ -613,6 +612,19 @@ static int check_usage(struct run *r, const struct command *cmd, int nargs)
 	return 0;
 }
 
+/* The image to write or verify, or the output of read: before the device. */
+static int open_files(struct run *r, const struct command *cmd, char **args)
+{
+	if (cmd->args)
+		return ub_input_open(args[0], &r->in, &r->err);
+	if (strcmp(cmd->name, "read") == 0) {
+		if (ub_output_open(r->o.output, &r->out, &r->err))
+			return -1;
+		r->out_open = 1;
+	}
+	return 0;
+}
+
 static int run_command(struct run *r, const struct command *cmd)
 {
 	if (!cmd->needs_chip)
@@ -637,6 +649,8 @@ static int finish(struct run *r, int rc)
 	struct ub_err close_err = { 0 };
 
 	ub_input_close(&r->in);
+	if (r->out_open)
+		ub_output_abort(&r->out);
 	ub_gpio_close(r->cen);
 	if (ub_spi_close(r->spi, &close_err) && !rc) {
 		r->err = close_err;
@@ -677,8 +691,8 @@ int main(int argc, char **argv)
 		ub_fail(&r.err, UB_EUSAGE, "unknown command '%s'; try '" PROG " --help'", argv[optind]);
 		return finish(&r, -1);
 	}
-	if (check_usage(&r, cmd, argc - optind - 1) ||
-	    (cmd->args && ub_input_open(argv[optind + 1], &r.in, &r.err)) || open_link(&r))
+	if (check_usage(&r, cmd, argc - optind - 1) || open_files(&r, cmd, argv + optind + 1) ||
+	    open_link(&r))
 		return finish(&r, -1);
 	ub_sigint_install(&r.stop);
 	return finish(&r, run_command(&r, cmd));

@@ -428,41 +428,43 @@ struct bad_case {
 	const char *const args[10]; /* after --spi SPEC */
 	int status;
 	const char *text;
+	int before_device;          /* refused before the emulator is even created */
 };
 
 static const struct bad_case bad_cases[] = {
 	{ "dead", { "--speed", "1M", "write", "@IMAGE" }, 3,
-	  "no answer to 0xD2 after 10 tries at 1 MHz; check CEN wiring on sim CEN" },
-	{ "dead", { "detect" }, 3, "no answer to 0xD2 at any speed" },
+	  "no answer to 0xD2 after 10 tries at 1 MHz; check CEN wiring on sim CEN", 0 },
+	{ "dead", { "detect" }, 3, "no answer to 0xD2 at any speed", 0 },
 	{ "jedec=ffffff", { "--speed", "1M", "write", "@IMAGE" }, 3,
-	  "flash id reads FF FF FF: check MISO (P23)" },
-	{ "jedec=000000", { "--speed", "1M", "detect" }, 3, "flash id reads 00 00 00" },
-	{ NULL, { "write", "@BIG" }, 2, "(4194304 bytes) is larger than the flash (2097152 bytes)" },
+	  "flash id reads FF FF FF: check MISO (P23)", 0 },
+	{ "jedec=000000", { "--speed", "1M", "detect" }, 3, "flash id reads 00 00 00", 0 },
+	{ NULL, { "write", "@BIG" }, 2, "(4194304 bytes) is larger than the flash (2097152 bytes)", 0 },
 	{ NULL, { "write", "@IMAGE", "--offset", "0x200000" }, 2,
-	  "offset 0x200000 is past the end of the 2048 KiB flash" },
+	  "offset 0x200000 is past the end of the 2048 KiB flash", 0 },
 	{ NULL, { "write", "@SMALL", "--offset", "0x1ff000" }, 2,
-	  "ends at 0x201000, past the end of the flash (0x200000)" },
+	  "ends at 0x201000, past the end of the flash (0x200000)", 0 },
 	{ NULL, { "write", "@SMALL" }, 2,
-	  "writing 0x000000-0x002000 would change the boot loader (0x0-0x11000); add --force-bootloader" },
-	{ NULL, { "write", "@SMALL", "--offset", "0x10000" }, 2, "would change the boot loader" },
+	  "writing 0x000000-0x002000 would change the boot loader (0x0-0x11000); add --force-bootloader", 0 },
+	{ NULL, { "write", "@SMALL", "--offset", "0x10000" }, 2, "would change the boot loader", 0 },
 	{ NULL, { "erase", "--offset", "0x11800", "--length", "4K" }, 2,
-	  "erase range 0x011800+0x1000 is not aligned to 4 KiB sectors" },
-	{ NULL, { "erase", "--offset", "0x12000", "--length", "100" }, 2, "not aligned" },
-	{ NULL, { "erase", "--offset", "0x12000" }, 2, "erase needs --offset N --length N, or --all" },
-	{ NULL, { "erase", "--all" }, 2, "erase --all also erases the boot loader" },
-	{ NULL, { "erase", "--offset", "0x1f0000", "--length", "128K" }, 2, "past the end of the flash" },
+	  "erase range 0x011800+0x1000 is not aligned to 4 KiB sectors", 1 },
+	{ NULL, { "erase", "--offset", "0x12000", "--length", "100" }, 2, "not aligned", 1 },
+	{ NULL, { "erase", "--offset", "0x12000" }, 2, "erase needs --offset N --length N, or --all", 1 },
+	{ NULL, { "erase", "--all" }, 2, "erase --all also erases the boot loader", 0 },
+	{ NULL, { "erase", "--offset", "0x1f0000", "--length", "128K" }, 2, "past the end of the flash", 0 },
 	{ NULL, { "write", "/nonexistent/image.bin" }, 2,
-	  "cannot open image '/nonexistent/image.bin': No such file or directory" },
-	{ NULL, { "write", "/tmp" }, 2, "image '/tmp' is a directory" },
-	{ NULL, { "write", "@EMPTY" }, 2, "is empty" },
-	{ NULL, { "write" }, 2, "write takes one image file" },
-	{ NULL, { "frobnicate" }, 2, "unknown command 'frobnicate'" },
-	{ NULL, { "--speed", "fast", "detect" }, 2, "bad --speed 'fast'" },
-	{ NULL, { "--offset", "12Q", "read" }, 2, "bad --offset '12Q'" },
-	{ NULL, { "--cen", "gpiochip0:xyz", "detect" }, 2, "bad GPIO line 'gpiochip0:xyz'" },
-	{ NULL, { "--bogus", "detect" }, 2, "unknown option '--bogus'" },
-	{ "bogus=1", { "detect" }, 2, "bogus" },
-	{ "stuck-busy", { "write", "@OTHER" }, 1, "flash still busy" },
+	  "cannot open image '/nonexistent/image.bin': No such file or directory", 1 },
+	{ NULL, { "write", "/tmp" }, 2, "image '/tmp' is a directory", 1 },
+	{ NULL, { "write", "@EMPTY" }, 2, "is empty", 1 },
+	{ NULL, { "write" }, 2, "write takes one image file", 1 },
+	{ NULL, { "frobnicate" }, 2, "unknown command 'frobnicate'", 1 },
+	{ NULL, { "--speed", "fast", "detect" }, 2, "bad --speed 'fast'", 1 },
+	{ NULL, { "--offset", "12Q", "read" }, 2, "bad --offset '12Q'", 1 },
+	{ NULL, { "--cen", "gpiochip0:xyz", "detect" }, 2, "bad GPIO line 'gpiochip0:xyz'", 0 },
+	{ NULL, { "--bogus", "detect" }, 2, "unknown option '--bogus'", 1 },
+	{ "bogus=1", { "detect" }, 2, "bogus", 0 },
+	{ "stuck-busy", { "write", "@OTHER" }, 1, "flash still busy", 0 },
+	{ NULL, { "read", "-o", "/nonexistent/dir/x.bin" }, 2, "cannot create '/nonexistent/dir/x.bin'", 1 },
 };
 
 /* Lines that are neither warnings nor the speed --speed auto chose. */
@@ -540,6 +542,13 @@ START_TEST(bad_input)
 	assert_error(&r, bc->status, bc->text);
 	ck_assert_msg(error_lines(r.err) == 1, "not one error line: %s", r.err);
 	assert_untouched(&c, orig);
+	if (bc->before_device) {
+		size_t stats_len;
+		uint8_t *stats = tu_read_file(c.stats, &stats_len);
+
+		ck_assert_msg(stats_len == 0, "the emulator was opened");
+		free(stats);
+	}
 	tu_run_free(&r);
 	for (i = 0; i < 5; i++)
 		unlink(files[i]);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <check.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <pty.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +125,33 @@ START_TEST(output_is_atomic)
 }
 END_TEST
 
+/* -o /dev/null, or a FIFO: written as they are, never replaced by a file. */
+START_TEST(output_to_a_fifo_stays_a_fifo)
+{
+	char dir[] = "/tmp/unbrick-fifo-XXXXXX", path[128], buf[16];
+	struct ub_output out;
+	struct ub_err err = { 0 };
+	struct stat st;
+	int reader;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/pipe", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	reader = open(path, O_RDONLY | O_NONBLOCK);
+	ck_assert_int_ge(reader, 0);
+	ck_assert_int_eq(ub_output_open(path, &out, &err), 0);
+	ck_assert_int_eq(ub_output_write(&out, (const uint8_t *)"through", 7, &err), 0);
+	ck_assert_int_eq(ub_output_commit(&out, &err), 0);
+	ck_assert_int_eq(read(reader, buf, sizeof(buf)), 7);
+	ck_assert_mem_eq(buf, "through", 7);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+	close(reader);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(refuses_terminal)
 {
 	int master, slave;
@@ -156,6 +185,7 @@ int main(void)
 	tcase_add_test(tc, stdin_is_spooled);
 	tcase_add_test(tc, bad_inputs);
 	tcase_add_test(tc, output_is_atomic);
+	tcase_add_test(tc, output_to_a_fifo_stays_a_fifo);
 	tcase_add_test(tc, refuses_terminal);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
