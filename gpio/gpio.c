@@ -2,6 +2,7 @@
 #include "gpio.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,4 +68,23 @@ int ub_gpio_open(const char *spec, const char *consumer, int initial,
 		return ub_fail(err, UB_EUSAGE, "bad GPIO chip '%s'", chip);
 	return ub_gpiod_open_offset(path, (unsigned int)offset, consumer, initial,
 				    out, err);
+}
+
+int ub_gpio_chip_open_failed(const char *path, int errnum, struct ub_err *err)
+{
+	struct stat st;
+
+	if (errnum == EACCES || errnum == EPERM)
+		return ub_fail(err, UB_ENODEV,
+			       "cannot open GPIO chip %s: %s; add the user to the gpio group (or run as root)",
+			       path, strerror(errnum));
+	/* libgpiod checks the device's sysfs subsystem: ENOTTY/ENODEV mean "not GPIO". */
+	if (stat(path, &st) == 0 &&
+	    (!S_ISCHR(st.st_mode) || errnum == ENOTTY || errnum == ENODEV))
+		return ub_fail(err, UB_EUSAGE,
+			       "%s is not a GPIO chip (expected a GPIO character device such as /dev/gpiochip0)",
+			       path);
+	return ub_fail(err, UB_ENODEV,
+		       "cannot open GPIO chip %s: %s; is the GPIO character device there (ls /dev/gpiochip*)?",
+		       path, strerror(errnum));
 }

@@ -48,4 +48,7 @@ int ub_gpiod_open_offset(const char *chip, unsigned int offset,
 int ub_gpiod_open_name(const char *name, const char *consumer, int initial,
 		       struct ub_gpio_line **out, struct ub_err *err);
 
+/* For the gpiod backends: the error for a chip that would not open. */
+int ub_gpio_chip_open_failed(const char *path, int errnum, struct ub_err *err);
+
 #endif

@@ -44,25 +44,6 @@ static const struct ub_gpio_ops v1_ops = {
 	.close = v1_close,
 };
 
-static int chip_open_failed(const char *path, int errnum, struct ub_err *err)
-{
-	struct stat st;
-
-	if (errnum == EACCES || errnum == EPERM)
-		return ub_fail(err, UB_ENODEV,
-			       "cannot open GPIO chip %s: %s; add the user to the gpio group (or run as root)",
-			       path, strerror(errnum));
-	/* libgpiod checks the device's sysfs subsystem: ENOTTY/ENODEV mean "not GPIO". */
-	if (stat(path, &st) == 0 &&
-	    (!S_ISCHR(st.st_mode) || errnum == ENOTTY || errnum == ENODEV))
-		return ub_fail(err, UB_EUSAGE,
-			       "%s is not a GPIO chip (expected a GPIO character device such as /dev/gpiochip0)",
-			       path);
-	return ub_fail(err, UB_ENODEV,
-		       "cannot open GPIO chip %s: %s; is the GPIO character device there (ls /dev/gpiochip*)?",
-		       path, strerror(errnum));
-}
-
 static int line_busy(struct gpiod_line *line, const char *label, struct ub_err *err)
 {
 	const char *holder = NULL;
@@ -120,7 +101,7 @@ int ub_gpiod_open_offset(const char *chip_path, unsigned int offset,
 	*out = NULL;
 	chip = gpiod_chip_open(chip_path);
 	if (!chip)
-		return chip_open_failed(chip_path, errno, err);
+		return ub_gpio_chip_open_failed(chip_path, errno, err);
 	snprintf(label, sizeof(label), "%s:%u", gpiod_chip_name(chip), offset);
 	num_lines = gpiod_chip_num_lines(chip);
 	if (offset >= num_lines) {

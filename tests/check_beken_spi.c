@@ -694,8 +694,6 @@ int main(void)
 {
 	Suite *s = suite_create("beken-spi");
 	TCase *tc = tcase_create("e2e");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, read_gives_the_dump);
@@ -717,9 +715,5 @@ int main(void)
 	tcase_add_test(tc, board_profile_from_config);
 	tcase_add_test(tc, interrupt_then_resume);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_main(s);
 }

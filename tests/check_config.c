@@ -133,8 +133,6 @@ int main(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, program_then_board);
 	tcase_add_test(tc, errors_name_file_and_line);
@@ -142,9 +140,5 @@ int main(void)
 	tcase_add_test(tc, xdg_search);
 	tcase_add_test(tc, no_file_no_board_is_fine);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_main(s);
 }

@@ -178,8 +178,6 @@ int main(void)
 {
 	Suite *s = suite_create("image");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, file_input);
 	tcase_add_test(tc, stdin_is_spooled);
@@ -188,9 +186,5 @@ int main(void)
 	tcase_add_test(tc, output_to_a_fifo_stays_a_fifo);
 	tcase_add_test(tc, refuses_terminal);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_main(s);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nor.h"
+#include "testutil.h"
 
 static uint8_t old_data[UB_NOR_SECTOR], new_data[UB_NOR_SECTOR];
 
@@ -106,8 +107,6 @@ int main(void)
 {
 	Suite *s = suite_create("nor");
 	TCase *tc = tcase_create("plan");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, identical_needs_nothing);
 	tcase_add_test(tc, clearing_bits_programs_one_page);
@@ -116,9 +115,5 @@ int main(void)
 	tcase_add_test(tc, table_knows_the_beken_flashes);
 	tcase_add_test(tc, blank_ids);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_main(s);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "parse.h"
+#include "testutil.h"
 
 START_TEST(numbers)
 {
@@ -98,8 +99,6 @@ int main(void)
 {
 	Suite *s = suite_create("parse");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, numbers);
 	tcase_add_test(tc, bad_numbers);
@@ -107,9 +106,5 @@ int main(void)
 	tcase_add_test(tc, key_values);
 	tcase_add_test(tc, specs);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_main(s);
 }

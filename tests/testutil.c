@@ -192,3 +192,14 @@ int tu_count_lines(const char *s)
 		n += *s == '\n';
 	return n;
 }
+
+int tu_main(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

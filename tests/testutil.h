@@ -3,8 +3,12 @@
 #ifndef UNBRICK_TESTUTIL_H
 #define UNBRICK_TESTUTIL_H
 
+#include <check.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* Run a suite and free it; the exit status for main. */
+int tu_main(Suite *s);
 
 struct tu_run {
 	int status;     /* exit status, or 128+signal */
