@@ -6,6 +6,7 @@
 # it) does not drop them.
 #
 #   GPIOD=auto|1|2|no   libgpiod API (auto: v2 if pkg-config finds >= 2.0, else v1)
+#   IIO=auto|yes|no     libiio 0.x for --check-voltage (auto: when pkg-config finds it)
 #   SANITIZE=1          build with ASan and UBSan
 #   B=DIR               build directory (default build)
 #   V=1                 show the command lines
@@ -22,6 +23,7 @@ SYSCONFDIR ?= /etc
 INSTALL ?= install
 B ?= build
 GPIOD ?= auto
+IIO ?= auto
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
 
 ifeq ($(V),1)
@@ -49,6 +51,20 @@ GPIOD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libgpiod)
 GPIOD_LIBS := $(shell $(PKG_CONFIG) --libs libgpiod)
 endif
 
+# Only the libiio 0.x API is written (1.x renamed its calls: common/voltage.c).
+ifeq ($(IIO),auto)
+IIO := $(shell $(PKG_CONFIG) --exists 'libiio < 1.0' 2>/dev/null && echo yes || echo no)
+endif
+ifeq ($(IIO),yes)
+VOLTAGE_SRC := common/voltage.c
+IIO_BACKEND := libiio 0.x
+IIO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libiio)
+IIO_LIBS := $(shell $(PKG_CONFIG) --libs libiio)
+else
+VOLTAGE_SRC := common/voltage_none.c
+IIO_BACKEND := none
+endif
+
 INIH_CFLAGS := $(shell $(PKG_CONFIG) --cflags inih)
 INIH_LIBS := $(shell $(PKG_CONFIG) --libs inih)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
@@ -58,18 +74,18 @@ UB_WARN := -Wall -Wextra -Werror
 UB_INCLUDES := -Icommon -Igpio -Ispiflash -Iconf -Isim
 UB_CPPFLAGS := -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -DUB_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	       $(UB_INCLUDES)
-UB_CFLAGS := -std=c11 $(UB_WARN) $(GPIOD_CFLAGS) $(INIH_CFLAGS)
+UB_CFLAGS := -std=c11 $(UB_WARN) $(GPIOD_CFLAGS) $(IIO_CFLAGS) $(INIH_CFLAGS)
 ifeq ($(SANITIZE),1)
 UB_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UB_LDFLAGS += -fsanitize=address,undefined
 endif
 ALL_CFLAGS = $(UB_CPPFLAGS) $(CPPFLAGS) $(UB_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(UB_LDFLAGS) $(LDFLAGS)
-UB_LIBS := $(GPIOD_LIBS) $(INIH_LIBS)
+UB_LIBS := $(GPIOD_LIBS) $(IIO_LIBS) $(INIH_LIBS)
 
 LIB_SRCS := \
 	common/err.c common/log.c common/parse.c common/image.c common/progress.c \
-	common/sigint.c \
+	common/sigint.c $(VOLTAGE_SRC) \
 	conf/config.c \
 	gpio/gpio.c $(GPIO_BACKEND) \
 	spiflash/spi.c spiflash/spidev.c spiflash/spisim.c \
@@ -80,7 +96,8 @@ PROGRAMS := beken-spi
 PROGRAM_SRC_beken-spi := spiflash/beken-spi.c
 MANPAGES := Documentation/beken-spi.1 Documentation/unbrick.conf.5
 
-TESTS := check_parse check_image check_config check_nor check_gpiod check_sim_bk72xx check_beken_spi
+TESTS := check_parse check_image check_config check_nor check_gpiod check_voltage \
+	 check_sim_bk72xx check_beken_spi
 
 TEST_BINS := $(addprefix $(B)/tests/,$(TESTS))
 
@@ -91,7 +108,7 @@ DEPS := $(LIB_OBJS:.o=.d)
 all: features $(addprefix $(B)/,$(PROGRAMS))
 
 features:
-	@echo "unbrick $(VERSION): GPIOD=$(GPIOD_API)"
+	@echo "unbrick $(VERSION): GPIOD=$(GPIOD_API) IIO=$(IIO_BACKEND)"
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -111,6 +128,7 @@ $(B)/tests/check_%.o: tests/check_%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -DUB_EXPECT_GPIOD_API='"$(GPIOD_API)"' \
+		-DUB_EXPECT_IIO='"$(IIO_BACKEND)"' \
 		-DUB_BUILD_DIR='"$(B)"' -MMD -MP -c $< -o $@
 $(B)/tests/check_%: $(B)/tests/check_%.o $(B)/tests/testutil.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")

@@ -13,6 +13,7 @@
 #include "parse.h"
 #include "progress.h"
 #include "sigint.h"
+#include "voltage.h"
 
 #ifndef UB_VERSION
 #define UB_VERSION "unknown"
@@ -27,7 +28,7 @@ enum {
 	OPT_SPI = 's', OPT_OUTPUT = 'o', OPT_CONFIG = 'c', OPT_BOARD = 'b',
 	OPT_HELP = 'h', OPT_VERSION = 'V', OPT_VERBOSE = 'v', OPT_QUIET = 'q',
 	OPT_CEN = 256, OPT_SPEED, OPT_OFFSET, OPT_LENGTH, OPT_ALL,
-	OPT_FORCE_BOOTLOADER, OPT_JSON, OPT_PROGRESS,
+	OPT_FORCE_BOOTLOADER, OPT_JSON, OPT_PROGRESS, OPT_CHECK_VOLTAGE,
 };
 
 static const struct option long_options[] = {
@@ -41,6 +42,7 @@ static const struct option long_options[] = {
 	{ "force-bootloader", no_argument, NULL, OPT_FORCE_BOOTLOADER },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "progress", required_argument, NULL, OPT_PROGRESS },
+	{ "check-voltage", required_argument, NULL, OPT_CHECK_VOLTAGE },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "board", required_argument, NULL, OPT_BOARD },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
@@ -58,6 +60,8 @@ struct opts {
 	int has_offset, has_length, all, force_bootloader, json;
 	int verbosity, progress;
 	int help, version;
+	int check_voltage;
+	struct ub_voltage_spec voltage;
 };
 
 struct run {
@@ -99,6 +103,9 @@ static void usage(FILE *f)
 		"      --force-bootloader allow changing 0x0-0x11000 (the boot loader)\n"
 		"      --json             detect prints JSON\n"
 		"      --progress WHEN    auto, always or never\n"
+		"      --check-voltage SPEC  before changing the flash, read the supply from an IIO\n"
+		"                         ADC and refuse outside a range: DEVICE:CHANNEL[,min=V]\n"
+		"                         [,max=V][,divider=K][,uri=URI] (default 3.0-3.6 V)\n"
 		"  -c, --config FILE      config file (default $XDG_CONFIG_HOME/unbrick/unbrick.conf,\n"
 		"                         then /etc/unbrick/unbrick.conf)\n"
 		"  -b, --board NAME       use the [board NAME] profile of the config\n"
@@ -171,6 +178,9 @@ static int apply_option(struct opts *o, int id, const char *arg, struct ub_err *
 			return ub_fail(err, UB_EUSAGE, "bad --progress '%s': use auto, always or never", arg);
 		o->progress = mode;
 		return 0;
+	case OPT_CHECK_VOLTAGE:
+		o->check_voltage = 1;
+		return ub_voltage_parse(arg, &o->voltage, err);
 	case OPT_VERBOSE: o->verbosity++; return 0;
 	case OPT_QUIET: o->verbosity = -1; return 0;
 	case OPT_HELP: o->help = 1; return 0;
@@ -572,12 +582,14 @@ struct command {
 	const char *name;
 	int args;            /* positional arguments after the name */
 	int needs_chip;      /* enter flash mode first */
+	int changes_flash;   /* --check-voltage applies */
 };
 
 static const struct command commands[] = {
-	{ "detect", 0, 1 }, { "read", 0, 1 }, { "write", 1, 1 }, { "verify", 1, 1 },
-	{ "erase", 0, 1 }, { "unprotect", 0, 1 }, { "reset", 0, 0 },
-	{ NULL, 0, 0 },
+	{ "detect", 0, 1, 0 }, { "read", 0, 1, 0 }, { "write", 1, 1, 1 },
+	{ "verify", 1, 1, 0 }, { "erase", 0, 1, 1 }, { "unprotect", 0, 1, 1 },
+	{ "reset", 0, 0, 0 },
+	{ NULL, 0, 0, 0 },
 };
 
 static const struct command *find_command(const char *name)
@@ -679,7 +691,8 @@ int main(int argc, char **argv)
 		return finish(&r, 0);
 	}
 	if (r.o.version) {
-		printf(PROG " %s (libgpiod %s)\n", UB_VERSION, ub_gpiod_api());
+		printf(PROG " %s (libgpiod %s, IIO %s)\n", UB_VERSION, ub_gpiod_api(),
+		       ub_voltage_backend());
 		return finish(&r, 0);
 	}
 	if (optind >= argc) {
@@ -692,6 +705,8 @@ int main(int argc, char **argv)
 		return finish(&r, -1);
 	}
 	if (check_usage(&r, cmd, argc - optind - 1) || open_files(&r, cmd, argv + optind + 1) ||
+	    (cmd->changes_flash && r.o.check_voltage &&
+	     ub_voltage_check_parsed(&r.o.voltage, &r.log, NULL, &r.err)) ||
 	    open_link(&r))
 		return finish(&r, -1);
 	ub_sigint_install(&r.stop);

@@ -690,6 +690,52 @@ START_TEST(interrupt_then_resume)
 }
 END_TEST
 
+/* --check-voltage: a 5 V rail stops the write before the chip is touched. */
+START_TEST(supply_voltage_check)
+{
+	struct chip c;
+	char orig[64], second[64];
+	struct tu_run r;
+	size_t stats_len;
+	uint8_t *stats;
+	int e;
+
+	if (strcmp(UB_EXPECT_IIO, "none") == 0)
+		return;
+	e = tu_private_sysfs();
+	if (e) {
+		fprintf(stderr, "skipped: --check-voltage needs a fake sysfs: %s\n", strerror(e));
+		return;
+	}
+	tu_iio_put("iio:device0", "name", "adc");
+	tu_iio_put("iio:device0", "in_voltage0_raw", "4980");
+	chip_new(&c, "bk7231n", NULL, NULL);
+	flash_file(orig, sizeof(orig), NULL, 1);
+	flash_file(second, sizeof(second), NULL, 8);
+	beken(&r, NULL, ARGS("--spi", c.spec, "--check-voltage", "adc:voltage0", "write", second));
+	assert_error(&r, 1, "supply reads 4.98 V on adc:voltage0, outside 3.00-3.60 V: is the adapter set to 5 V? refusing to write");
+	assert_untouched(&c, orig);
+	stats = tu_read_file(c.stats, &stats_len);
+	ck_assert_msg(stats_len == 0, "the emulator was opened");
+	free(stats);
+	tu_run_free(&r);
+
+	tu_iio_put("iio:device0", "in_voltage0_raw", "3300");
+	beken(&r, NULL, ARGS("--spi", c.spec, "--check-voltage", "adc:voltage0", "write", second));
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_msg(strstr(r.err, "supply 3.30 V on adc:voltage0 (3.00-3.60 V)"), "%s", r.err);
+	ck_assert(tu_files_equal(c.flash, second));
+	tu_run_free(&r);
+
+	beken(&r, NULL, ARGS("--spi", c.spec, "--check-voltage", "adc", "detect"));
+	assert_error(&r, 2, "adc");
+	tu_run_free(&r);
+	unlink(orig);
+	unlink(second);
+	chip_free(&c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("beken-spi");
@@ -714,6 +760,7 @@ int main(void)
 	tcase_add_test(tc, reset_and_usage);
 	tcase_add_test(tc, board_profile_from_config);
 	tcase_add_test(tc, interrupt_then_resume);
+	tcase_add_test(tc, supply_voltage_check);
 	suite_add_tcase(s, tc);
 	return tu_main(s);
 }

@@ -47,6 +47,15 @@ int tu_files_equal(const char *a, const char *b);
 /* A "name value" line of an emulator stats file; fails the test if absent. */
 uint64_t tu_stat(const char *stats_path, const char *name);
 
+/*
+ * A private mount namespace with an empty tmpfs on /sys (root only), so
+ * libiio's local backend sees only the devices a test makes; 0 or an errno.
+ * Programs the test then runs inherit it.
+ */
+int tu_private_sysfs(void);
+/* Write text to /sys/bus/iio/devices/DEV/FILE of that fake sysfs. */
+void tu_iio_put(const char *dev, const char *file, const char *text);
+
 /* Count lines in s. */
 int tu_count_lines(const char *s);
 
