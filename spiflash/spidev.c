@@ -17,6 +17,14 @@
 #define SPIDEV_DEFAULT_HZ 1000000u
 #define SPIDEV_MAX_SEGS 4
 #define SPIDEV_BUFSIZ_PATH "/sys/module/spidev/parameters/bufsiz"
+/*
+ * spidev rounds each transfer up to ARCH_KMALLOC_MINALIGN before checking it
+ * against bufsiz (128 on arm64 kernels before 6.5, as Raspberry Pi OS 12
+ * runs; linux drivers/spi/spidev.c spidev_message). Budget in whole units of
+ * the largest alignment: a page program (4 + 256 bytes) then needs 384.
+ */
+#define SPIDEV_ALIGN 128u
+#define SPIDEV_MIN_BUFSIZ 384u
 
 struct spidev {
 	int fd;
@@ -64,7 +72,8 @@ static int spidev_frame(void *priv, const struct ub_spi_seg *segs, size_t nsegs,
 	if (!n)
 		return 0;
 	if (ioctl(d->fd, SPI_IOC_MESSAGE(n), xfer) < 0)
-		return ub_fail_errno(err, UB_EFAIL, errno, "%s: SPI transfer failed", d->path);
+		return ub_fail_errno(err, UB_EFAIL, errno, "%s: SPI transfer failed%s", d->path,
+				     errno == EMSGSIZE ? " (larger than the spidev bufsiz allows)" : "");
 	return 0;
 }
 
@@ -180,7 +189,13 @@ int ub_spidev_open(const char *path, const char *opts, const struct ub_log *log,
 	d->speed_hz = (uint32_t)hz;
 	spi->ops = &spidev_ops;
 	spi->priv = d;
-	spi->max_frame = spidev_bufsiz();
+	spi->max_frame = spidev_bufsiz() & ~(size_t)(SPIDEV_ALIGN - 1);
+	if (spi->max_frame < SPIDEV_MIN_BUFSIZ) {
+		spidev_close(d, NULL);
+		return ub_fail(err, UB_EFAIL,
+			       "spidev bufsiz %zu is too small: a page program needs %u bytes; boot with spidev.bufsiz=4096",
+			       spidev_bufsiz(), SPIDEV_MIN_BUFSIZ);
+	}
 	spi->speed_hz = spi->default_hz = (uint32_t)hz;
 	snprintf(spi->desc, sizeof(spi->desc), "spidev:%s", path);
 	ub_debug(log, "%s: mode %u, %u Hz, %zu bytes per transfer",
