@@ -151,8 +151,11 @@ static int spidev_configure(struct spidev *d, uint8_t mode, struct ub_err *err)
 {
 	uint8_t bits = 8;
 
-	if (ioctl(d->fd, SPI_IOC_WR_MODE, &mode) < 0)
+	if (ioctl(d->fd, SPI_IOC_WR_MODE, &mode) < 0) {
+		if (errno == ENOTTY)
+			return ub_fail(err, UB_EUSAGE, "%s is not a spidev device", d->path);
 		return ub_fail_errno(err, UB_EFAIL, errno, "%s: cannot set SPI mode %u", d->path, mode);
+	}
 	if (ioctl(d->fd, SPI_IOC_WR_BITS_PER_WORD, &bits) < 0)
 		return ub_fail_errno(err, UB_EFAIL, errno, "%s: cannot set 8 bits per word", d->path);
 	return 0;
@@ -177,10 +180,9 @@ int ub_spidev_open(const char *path, const char *opts, const struct ub_log *log,
 		int e = errno;
 
 		free(d);
-		return ub_fail_errno(err, UB_ENODEV, e,
-				     "cannot open %s%s", path,
-				     e == ENOENT ? " (enable SPI: dtparam=spi=on in config.txt)" :
-				     e == EACCES ? " (add yourself to the spi group)" : "");
+		return ub_fail(err, UB_ENODEV, "cannot open %s: %s%s", path, strerror(e),
+			       e == ENOENT ? " (on a Raspberry Pi, enable SPI: dtparam=spi=on)" :
+			       e == EACCES ? " (add yourself to the spi group)" : "");
 	}
 	if (spidev_configure(d, (uint8_t)mode, err)) {
 		spidev_close(d, NULL);

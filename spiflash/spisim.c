@@ -141,7 +141,7 @@ int ub_spisim_open(const char *model, const char *opts, const struct ub_log *log
 	s->chip = bk_sim_create(model, opts, msg, sizeof(msg));
 	if (!s->chip) {
 		free(s);
-		return ub_fail(err, UB_EUSAGE, "sim:%s: %s", model, msg);
+		return ub_fail(err, UB_EUSAGE, "%s", msg);
 	}
 	s->speed_hz = SPISIM_DEFAULT_HZ;
 	spi->ops = &spisim_ops;
