@@ -611,8 +611,10 @@ static int check_usage(struct run *r, const struct command *cmd, int nargs)
 		return ub_fail(&r->err, UB_EUSAGE, "%s takes %s; try '" PROG " --help'", cmd->name,
 			       cmd->args ? "one image file (or - for stdin)" : "no arguments");
 	if (!strcmp(cmd->name, "erase")) {
-		if (o->all == (o->has_offset || o->has_length) ||
-		    (!o->all && !(o->has_offset && o->has_length)))
+		int range = o->has_offset && o->has_length;
+		int partial = o->has_offset || o->has_length;
+
+		if (o->all ? partial : !range)
 			return ub_fail(&r->err, UB_EUSAGE, "erase needs --offset N --length N, or --all");
 		if (!o->all && (o->offset % UB_NOR_SECTOR || o->length % UB_NOR_SECTOR || !o->length))
 			return ub_fail(&r->err, UB_EUSAGE,

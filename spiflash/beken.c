@@ -67,7 +67,7 @@ static enum entry_result enter_once(struct ub_spi *spi, struct ub_gpio_line *cen
 	return ENTRY_BLANK_ID;
 }
 
-/* tries: "after 10 tries at 1 MHz" or "at any speed from 20 MHz to 30 kHz". */
+/* tries: "after 10 tries at 1 MHz" or "at any speed from 20 MHz down to 30 kHz". */
 static int entry_failed(enum entry_result r, const char *tries,
 			struct ub_gpio_line *cen, const uint8_t id[3],
 			struct ub_err *err)
@@ -146,7 +146,15 @@ static int connect_auto(struct ub_spi *spi, struct ub_gpio_line *cen, uint8_t id
 		return ub_fail(err, UB_ENODEV,
 			       "the flash id or data never read the same twice, down to %s: check the wiring (short leads, common ground)",
 			       ub_beken_hz_str(spi->speed_hz, hz, sizeof(hz)));
-	return entry_failed(last, "at any speed from 20 MHz down to 30 kHz", cen, id, err);
+	{
+		size_t n = sizeof(auto_speeds) / sizeof(auto_speeds[0]);
+		char fast[32], slow[32], tries[96];
+
+		snprintf(tries, sizeof(tries), "at any speed from %s down to %s",
+			 ub_beken_hz_str(auto_speeds[0], fast, sizeof(fast)),
+			 ub_beken_hz_str(auto_speeds[n - 1], slow, sizeof(slow)));
+		return entry_failed(last, tries, cen, id, err);
+	}
 }
 
 int ub_beken_connect(struct ub_spi *spi, struct ub_gpio_line *cen, uint32_t hz,

@@ -451,6 +451,7 @@ static const struct bad_case bad_cases[] = {
 	{ NULL, { "erase", "--offset", "0x12000", "--length", "100" }, 2, "not aligned", 1 },
 	{ NULL, { "erase", "--offset", "0x12000" }, 2, "erase needs --offset N --length N, or --all", 1 },
 	{ NULL, { "erase", "--all" }, 2, "erase --all also erases the boot loader", 0 },
+	{ NULL, { "erase", "--all", "--offset", "0" }, 2, "erase needs --offset N --length N, or --all", 1 },
 	{ NULL, { "erase", "--offset", "0x1f0000", "--length", "128K" }, 2, "past the end of the flash", 0 },
 	{ NULL, { "write", "/nonexistent/image.bin" }, 2,
 	  "cannot open image '/nonexistent/image.bin': No such file or directory", 1 },
