@@ -71,17 +71,27 @@ CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 
 UB_WARN := -Wall -Wextra -Werror
-UB_INCLUDES := -Icommon -Igpio -Ispiflash -Iconf -Isim
+UB_INCLUDES := -Icommon -Igpio -Ispiflash -Iuart -Iconf -Isim
 UB_CPPFLAGS := -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -DUB_SYSCONFDIR='"$(SYSCONFDIR)"' \
+	       -DUB_DATADIR='"$(DATADIR)"' \
 	       $(UB_INCLUDES)
-UB_CFLAGS := -std=c11 $(UB_WARN) $(GPIOD_CFLAGS) $(IIO_CFLAGS) $(INIH_CFLAGS)
+UB_CFLAGS := -std=c11 -pthread $(UB_WARN) $(GPIOD_CFLAGS) $(IIO_CFLAGS) $(INIH_CFLAGS)
 ifeq ($(SANITIZE),1)
 UB_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UB_LDFLAGS += -fsanitize=address,undefined
 endif
 ALL_CFLAGS = $(UB_CPPFLAGS) $(CPPFLAGS) $(UB_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(UB_LDFLAGS) $(LDFLAGS)
-UB_LIBS := $(GPIOD_LIBS) $(IIO_LIBS) $(INIH_LIBS)
+UB_LIBS := $(GPIOD_LIBS) $(IIO_LIBS) $(INIH_LIBS) -pthread
+
+# Program mains (one file each) and tools; everything else under uart/ and
+# sim/ is library code.
+PROGRAMS := beken-spi gx-upload
+PROGRAM_SRC_beken-spi := spiflash/beken-spi.c
+PROGRAM_SRC_gx-upload := uart/gx-upload.c
+TOOLS := uart-sim
+PROGRAM_SRC_uart-sim := sim/uart-sim.c
+MAIN_SRCS := $(foreach p,$(PROGRAMS) $(TOOLS),$(PROGRAM_SRC_$(p)))
 
 LIB_SRCS := \
 	common/err.c common/log.c common/parse.c common/image.c common/progress.c \
@@ -90,22 +100,19 @@ LIB_SRCS := \
 	gpio/gpio.c $(GPIO_BACKEND) \
 	spiflash/spi.c spiflash/spidev.c spiflash/spisim.c \
 	spiflash/nor.c spiflash/nor_chips.c spiflash/nor_write.c spiflash/beken.c \
-	sim/bk72xx.c
+	$(filter-out $(MAIN_SRCS),$(sort $(wildcard uart/*.c) $(wildcard sim/*.c)))
 LIB := $(B)/libunbrick.a
-PROGRAMS := beken-spi
-PROGRAM_SRC_beken-spi := spiflash/beken-spi.c
-MANPAGES := Documentation/beken-spi.1 Documentation/unbrick.conf.5
+MANPAGES := Documentation/beken-spi.1 Documentation/gx-upload.1 Documentation/unbrick.conf.5
 
-TESTS := check_parse check_image check_config check_nor check_gpiod check_voltage \
-	 check_sim_bk72xx check_beken_spi
+TESTS := $(patsubst tests/%.c,%,$(sort $(wildcard tests/check_*.c)))
 
 TEST_BINS := $(addprefix $(B)/tests/,$(TESTS))
 
 LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(LIB_SRCS))
-DEPS := $(LIB_OBJS:.o=.d)
+DEPS := $(LIB_OBJS:.o=.d) $(patsubst %.c,$(B)/%.d,$(MAIN_SRCS))
 
 .PHONY: all check check-gpiod2 install uninstall clean distclean features
-all: features $(addprefix $(B)/,$(PROGRAMS))
+all: features $(addprefix $(B)/,$(PROGRAMS) $(TOOLS))
 
 features:
 	@echo "unbrick $(VERSION): GPIOD=$(GPIOD_API) IIO=$(IIO_BACKEND)"
@@ -119,9 +126,12 @@ $(LIB): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
-$(B)/beken-spi: $(B)/spiflash/beken-spi.o $(LIB)
-	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ $(UB_LIBS) $(LDLIBS) -o $@
+define link_program
+$(B)/$(1): $(B)/$(PROGRAM_SRC_$(1):.c=.o) $(LIB)
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) $$^ $$(UB_LIBS) $$(LDLIBS) -o $$@
+endef
+$(foreach p,$(PROGRAMS) $(TOOLS),$(eval $(call link_program,$(p))))
 
 # Tests link the library and Check; each tests/check_X.c is one binary.
 $(B)/tests/check_%.o: tests/check_%.c
@@ -130,10 +140,11 @@ $(B)/tests/check_%.o: tests/check_%.c
 	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -DUB_EXPECT_GPIOD_API='"$(GPIOD_API)"' \
 		-DUB_EXPECT_IIO='"$(IIO_BACKEND)"' \
 		-DUB_BUILD_DIR='"$(B)"' -MMD -MP -c $< -o $@
-$(B)/tests/check_%: $(B)/tests/check_%.o $(B)/tests/testutil.o $(LIB)
+TEST_SUPPORT_OBJS := $(patsubst %.c,$(B)/%.o,$(filter-out tests/check_%.c,$(wildcard tests/*.c)))
+$(B)/tests/check_%: $(B)/tests/check_%.o $(TEST_SUPPORT_OBJS) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ $(UB_LIBS) $(CHECK_LIBS) $(LDLIBS) -o $@
-$(B)/tests/testutil.o: tests/testutil.c
+$(TEST_SUPPORT_OBJS): $(B)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -DUB_BUILD_DIR='"$(B)"' -MMD -MP -c $< -o $@
 
@@ -171,12 +182,13 @@ install: all
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGRAMS))
-	rm -f $(DESTDIR)$(MANDIR)/man1/beken-spi.1 $(DESTDIR)$(MANDIR)/man5/unbrick.conf.5
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(filter %.1,$(MANPAGES)))) \
+		$(DESTDIR)$(MANDIR)/man5/unbrick.conf.5
 	rm -f $(DESTDIR)$(DATADIR)/unbrick/unbrick.conf.example
 
 clean:
 	rm -rf $(B)/*.a $(B)/*.o $(B)/common $(B)/conf $(B)/gpio $(B)/spiflash $(B)/sim \
-		$(B)/tests $(B)/gpiod2 $(addprefix $(B)/,$(PROGRAMS))
+		$(B)/uart $(B)/tests $(B)/gpiod2 $(addprefix $(B)/,$(PROGRAMS) $(TOOLS))
 
 distclean:
 	rm -rf $(B)

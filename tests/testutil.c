@@ -250,3 +250,21 @@ int tu_private_sysfs(void)
 		return errno;
 	return 0;
 }
+
+uint8_t *tu_read_capture(const char *path, size_t *len)
+{
+	size_t textlen, n = 0;
+	char *text = (char *)tu_read_file(path, &textlen);
+	char *body = strstr(text, "\n\n");
+	uint8_t *bytes = malloc(textlen / 3 + 1);
+	unsigned v;
+	int used;
+
+	ck_assert_ptr_nonnull(body);
+	ck_assert_ptr_nonnull(bytes);
+	for (char *p = body; sscanf(p, " %2x%n", &v, &used) == 1; p += used)
+		bytes[n++] = (uint8_t)v;
+	free(text);
+	*len = n;
+	return bytes;
+}

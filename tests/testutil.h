@@ -56,6 +56,12 @@ int tu_private_sysfs(void);
 /* Write text to /sys/bus/iio/devices/DEV/FILE of that fake sysfs. */
 void tu_iio_put(const char *dev, const char *file, const char *text);
 
+/*
+ * The bytes of a packet capture (../shared/data/gx/packets/NAME.txt: a header,
+ * a blank line, then space-separated hex). malloc'd; fails the test if unreadable.
+ */
+uint8_t *tu_read_capture(const char *path, size_t *len);
+
 /* Count lines in s. */
 int tu_count_lines(const char *s);
 

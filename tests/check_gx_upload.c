@@ -1,0 +1,818 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gx-upload end to end against the GX emulator, three times: through the
+ * sim: port (a pty pair), and through a real ser2net in front of the
+ * emulator's pty, over tcp: and rfc2217:. Every case checks what a user
+ * sees: exit status, the one error line, output files, and what the box
+ * saw (its trace, rx, stats and flash files).
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "ser2net.h"
+#include "testutil.h"
+
+#define FLASH_SIZE (4u << 20)
+#define OTP_SIZE 1024u
+
+/*
+ * VIA_PTY: the emulator (build/uart-sim) on a pty, gx-upload on its path.
+ * VIA_SIM: gx-upload's own -p sim:gx (a fresh box per run).
+ */
+enum transport { VIA_PTY, VIA_SIM, VIA_TCP, VIA_RFC2217 };
+static enum transport via;
+
+/* Files every test shares, made once per run of the suite. */
+static char flash_img[64], otp_img[64], loader[64], taurus[64], junk[64], short_loader[64];
+
+static uint32_t rng = 12345;
+
+static uint8_t next_random(void)
+{
+	rng = rng * 1103515245u + 12345u;
+	return (uint8_t)(rng >> 16);
+}
+
+static void random_file(const char *path, size_t len)
+{
+	uint8_t *b = malloc(len);
+
+	for (size_t i = 0; i < len; i++)
+		b[i] = next_random();
+	tu_write_file(path, b, len);
+	free(b);
+}
+
+/* A loader the emulator accepts: the "toob" header, then code. */
+static void make_loader(const char *path, uint16_t chip, uint32_t baud, size_t len)
+{
+	uint8_t *b = malloc(len);
+
+	for (size_t i = 0; i < len; i++)
+		b[i] = next_random();
+	memset(b, 0, 0x20);
+	memcpy(b, "toob", 4);
+	b[5] = 1;
+	b[6] = (uint8_t)chip;
+	b[7] = (uint8_t)(chip >> 8);
+	for (int i = 0; i < 4; i++)
+		b[8 + i] = (uint8_t)(baud >> (8 * i));
+	tu_write_file(path, b, len);
+	free(b);
+}
+
+static void make_files(void)
+{
+	uint8_t junk_bytes[9000];
+
+	tu_tmpfile(flash_img, sizeof(flash_img));
+	random_file(flash_img, FLASH_SIZE);
+	tu_tmpfile(otp_img, sizeof(otp_img));
+	random_file(otp_img, OTP_SIZE / 2);
+	{
+		size_t len;
+		uint8_t *half = tu_read_file(otp_img, &len);
+		uint8_t full[OTP_SIZE] = { 0 };
+
+		memcpy(full, half, len);
+		tu_write_file(otp_img, full, sizeof(full));
+		free(half);
+	}
+	tu_tmpfile(loader, sizeof(loader));
+	make_loader(loader, 0x6701, 115200, 24 * 1024);
+	tu_tmpfile(taurus, sizeof(taurus));
+	make_loader(taurus, 0x6616, 100000, 24 * 1024);
+	tu_tmpfile(junk, sizeof(junk));
+	memset(junk_bytes, 0x5A, sizeof(junk_bytes));
+	tu_write_file(junk, junk_bytes, sizeof(junk_bytes));
+	tu_tmpfile(short_loader, sizeof(short_loader));
+	make_loader(short_loader, 0x6701, 115200, 0x20 + 1000);
+}
+
+static void remove_files(void)
+{
+	unlink(flash_img);
+	unlink(otp_img);
+	unlink(loader);
+	unlink(taurus);
+	unlink(junk);
+	unlink(short_loader);
+}
+
+/* ---- a box: the emulator, behind ser2net unless via sim: ---- */
+
+struct box {
+	char spec[1024];
+	char trace[64], rx[64], save[64], stats[64];
+	struct tu_child sim;
+	struct tu_ser2net net;
+	int slave;
+	int running;
+};
+
+static void read_slave_path(struct tu_child *c, char *path, size_t cap)
+{
+	for (int i = 0; i < 500; i++) {
+		ssize_t n = pread(c->out, path, cap - 1, 0);
+
+		if (n > 0 && memchr(path, '\n', (size_t)n)) {
+			path[n] = 0;
+			path[strcspn(path, "\n")] = 0;
+			return;
+		}
+		usleep(10000);
+	}
+	ck_abort_msg("uart-sim printed no pty path");
+}
+
+static void box_start(struct box *b, const char *opts)
+{
+	char full[900], path[256];
+
+	memset(b, 0, sizeof(*b));
+	tu_tmpfile(b->trace, sizeof(b->trace));
+	tu_tmpfile(b->rx, sizeof(b->rx));
+	tu_tmpfile(b->save, sizeof(b->save));
+	tu_tmpfile(b->stats, sizeof(b->stats));
+	snprintf(full, sizeof(full), "gx,image=%s,otp=%s,trace=%s,rx=%s,save=%s,stats=%s%s%s",
+		 flash_img, otp_img, b->trace, b->rx, b->save, b->stats, *opts ? "," : "", opts);
+	if (via == VIA_SIM) {
+		snprintf(b->spec, sizeof(b->spec), "sim:%s", full);
+		return;
+	}
+	tu_spawn(&b->sim, "uart-sim", NULL, (const char *const[]){ full, NULL });
+	read_slave_path(&b->sim, path, sizeof(path));
+	b->running = 1;
+	if (via == VIA_PTY) {
+		snprintf(b->spec, sizeof(b->spec), "%s", path);
+		return;
+	}
+	b->slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ck_assert_int_ge(b->slave, 0);
+	ck_assert_int_eq(tu_ser2net_start(&b->net, path, 115200), 0);
+	snprintf(b->spec, sizeof(b->spec), "%s",
+		 via == VIA_TCP ? b->net.raw_spec : b->net.rfc2217_spec);
+}
+
+/* The emulator writes its files when it stops. */
+static void box_stop(struct box *b)
+{
+	struct tu_run r;
+
+	if (!b->running)
+		return;
+	if (via != VIA_PTY) {
+		tu_ser2net_stop(&b->net);
+		close(b->slave);
+	}
+	kill(b->sim.pid, SIGTERM);
+	tu_wait(&b->sim, &r);
+	ck_assert_msg(r.status == 0, "uart-sim: %s", r.err);
+	tu_run_free(&r);
+	b->running = 0;
+}
+
+static void box_free(struct box *b)
+{
+	box_stop(b);
+	unlink(b->trace);
+	unlink(b->rx);
+	unlink(b->save);
+	unlink(b->stats);
+}
+
+/* Run gx-upload -p BOX ARGS... */
+static void gx(struct tu_run *r, struct box *b, const char *stdin_path, const char *const *args)
+{
+	const char *argv[32] = { "-p", b->spec, "-q" };
+	int n = 3;
+
+	for (int i = 0; args[i]; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	tu_run(r, "gx-upload", stdin_path, NULL, argv);
+	if ((via == VIA_TCP || via == VIA_RFC2217) && b->running)
+		tu_ser2net_idle(&b->net);
+}
+
+#define GX(r, b, ...) gx(r, b, NULL, (const char *const[]){ __VA_ARGS__, NULL })
+
+static int file_has(const char *path, const char *text)
+{
+	size_t len;
+	char *data = (char *)tu_read_file(path, &len);
+	int found = strstr(data, text) != NULL;
+
+	free(data);
+	return found;
+}
+
+static void assert_ok(const struct tu_run *r)
+{
+	ck_assert_msg(r->status == 0, "exit %d: %s", r->status, r->err);
+}
+
+/* One error line, the status, and the message. */
+static void assert_error(const struct tu_run *r, int status, const char *msg)
+{
+	ck_assert_msg(r->status == status, "exit %d, want %d: %s", r->status, status, r->err);
+	ck_assert_msg(strstr(r->err, msg), "stderr lacks '%s': %s", msg, r->err);
+	ck_assert_msg(tu_count_lines(r->err) == 1, "not one line: %s", r->err);
+	ck_assert_msg(!strncmp(r->err, "gx-upload: ", 11), "%s", r->err);
+}
+
+static int slice_equals(const char *path, const char *image, size_t at, size_t len)
+{
+	size_t got, whole;
+	uint8_t *a = tu_read_file(path, &got), *b = tu_read_file(image, &whole);
+	int same = got == len && at + len <= whole && !memcmp(a, b + at, len);
+
+	free(a);
+	free(b);
+	return same;
+}
+
+static void tmp_out(char *buf, size_t len)
+{
+	tu_tmpfile(buf, len);
+	unlink(buf);
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static int nonempty(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+/* ---- golden ---- */
+
+START_TEST(boot_sends_the_captured_bytes)
+{
+	char lpath[512], s1[512], s2[512];
+	uint8_t *a, *b, *rx;
+	size_t alen, blen, rxlen;
+	struct box box;
+	struct tu_run r;
+
+	if (!tu_shared("gx/loaders/gemini-6702H5-sflash-24M.boot", lpath, sizeof(lpath)) ||
+	    !tu_shared("gx/packets/sent_000001.txt", s1, sizeof(s1)) ||
+	    !tu_shared("gx/packets/sent_000002.txt", s2, sizeof(s2)))
+		return;
+	box_start(&box, "");
+	GX(&r, &box, "-L", lpath, "boot");
+	assert_ok(&r);
+	tu_run_free(&r);
+	box_stop(&box);
+	a = tu_read_capture(s1, &alen);
+	b = tu_read_capture(s2, &blen);
+	rx = tu_read_file(box.rx, &rxlen);
+	/* One "\n" probes for a running loader before the ROM speaks. */
+	ck_assert_uint_eq(rxlen, 1 + alen + blen);
+	ck_assert_int_eq(rx[0], '\n');
+	ck_assert_msg(!memcmp(rx + 1, a, alen), "stage 1 differs from sent_000001");
+	ck_assert_msg(!memcmp(rx + 1 + alen, b, blen), "\"boot\" + stage 2 differ from sent_000002");
+	ck_assert(file_has(box.trace, "stage1 ok chip=0x6701 bytes=8197"));
+	ck_assert(file_has(box.trace, "stage2 ok sum=0x00c2341b size=148028"));
+	/* Over the network ser2net sets the pty, with its own termios. */
+	if (via == VIA_PTY || via == VIA_SIM)
+		ck_assert(file_has(box.trace, "line baud=115200 parity=none inpck=1"));
+	free(a);
+	free(b);
+	free(rx);
+	box_free(&box);
+}
+END_TEST
+
+/* ---- commands ---- */
+
+START_TEST(info_text_and_json)
+{
+	struct box box;
+	struct tu_run r;
+
+	box_start(&box, "");
+	GX(&r, &box, "-L", loader, "info");
+	assert_ok(&r);
+	ck_assert_ptr_nonnull(strstr(r.out, "board:  6702H5"));
+	ck_assert_ptr_nonnull(strstr(r.out, "flash:  EN25Q32, 4096 KiB"));
+	ck_assert_ptr_nonnull(strstr(r.out, "KERNEL   raw      0x00020000    2752512"));
+	tu_run_free(&r);
+	/* The loader is still at its prompt: no second upload, no table either. */
+	if (via != VIA_SIM) {
+		GX(&r, &box, "-L", loader, "--json", "info");
+		assert_error(&r, 2, "info needs the partition table");
+		tu_run_free(&r);
+		box_stop(&box);
+		ck_assert_uint_eq(tu_stat(box.stats, "stage2_ok"), 1);
+	}
+	box_free(&box);
+	box_start(&box, "");
+	GX(&r, &box, "-L", loader, "--json", "info");
+	assert_ok(&r);
+	ck_assert_ptr_nonnull(strstr(r.out, "{\"chip\": \"gemini\", \"board\": \"6702H5\", "
+				 "\"flash\": {\"model\": \"EN25Q32\", \"size\": 4194304}"));
+	ck_assert_ptr_nonnull(strstr(r.out, "{\"name\": \"DATA\", \"fs\": \"minifs\", "
+				 "\"start\": 3735552, \"size\": 458752}]}"));
+	tu_run_free(&r);
+	box_free(&box);
+}
+END_TEST
+
+struct part {
+	const char *name;
+	size_t start, size;
+};
+
+static const struct part parts[] = {
+	{ "BOOT", 0x0, 64 << 10 }, { "TABLE", 0x10000, 512 }, { "LOGO", 0x10200, 65024 },
+	{ "KERNEL", 0x20000, 2688 << 10 }, { "ROOT", 0x2C0000, 832 << 10 },
+	{ "DATA", 0x390000, 448 << 10 },
+};
+
+START_TEST(dump_each_partition)
+{
+	char out[64];
+	struct box box;
+	struct tu_run r;
+
+	tmp_out(out, sizeof(out));
+	box_start(&box, "");
+	GX(&r, &box, "-L", loader, "dump", parts[_i].name, "-o", out);
+	assert_ok(&r);
+	ck_assert_msg(slice_equals(out, flash_img, parts[_i].start, parts[_i].size),
+		      "%s differs", parts[_i].name);
+	tu_run_free(&r);
+	unlink(out);
+	box_free(&box);
+}
+END_TEST
+
+START_TEST(dump_address_to_stdout)
+{
+	char out[64];
+	struct box box;
+	struct tu_run r;
+
+	tmp_out(out, sizeof(out));
+	box_start(&box, "");
+	GX(&r, &box, "-L", loader, "dump", "0x3ff000");
+	assert_ok(&r);
+	tu_write_file(out, r.out, r.outlen);
+	ck_assert(slice_equals(out, flash_img, 0x3ff000, 0x1000));
+	tu_run_free(&r);
+	box_free(&box);
+	unlink(out);
+}
+END_TEST
+
+START_TEST(write_then_dump_back)
+{
+	char img[64], out[64];
+	size_t len;
+	struct box box;
+	struct tu_run r;
+	uint8_t *saved, *orig, *mine;
+
+	tu_tmpfile(img, sizeof(img));
+	random_file(img, 200000);
+	tmp_out(out, sizeof(out));
+	box_start(&box, "");
+	GX(&r, &box, "-L", loader, "write", "KERNEL", img);
+	assert_ok(&r);
+	tu_run_free(&r);
+	GX(&r, &box, "dump", "0x20000", "200000", "-o", out);
+	assert_ok(&r);
+	ck_assert(tu_files_equal(out, img));
+	tu_run_free(&r);
+	box_stop(&box);
+	ck_assert(file_has(box.trace, "command serialdown KERNEL 200000"));
+	ck_assert(file_has(box.trace, "crc ok"));
+	saved = tu_read_file(box.save, &len);
+	orig = tu_read_file(flash_img, &len);
+	mine = tu_read_file(img, &len);
+	ck_assert_mem_eq(saved + 0x20000, mine, 200000);
+	ck_assert_mem_eq(saved, orig, 0x20000);
+	ck_assert_mem_eq(saved + 0x20000 + 200000, orig + 0x20000 + 200000,
+			 FLASH_SIZE - 0x20000 - 200000);
+	free(saved);
+	free(orig);
+	free(mine);
+	box_free(&box);
+	unlink(img);
+	unlink(out);
+}
+END_TEST
+
+START_TEST(write_into_boot_needs_force)
+{
+	char img[64];
+	struct box box;
+	struct tu_run r;
+
+	tu_tmpfile(img, sizeof(img));
+	random_file(img, 4096);
+	box_start(&box, "");
+	GX(&r, &box, "-L", loader, "write", "0x8000", img);
+	assert_error(&r, 2, "would change the BOOT partition (0x000000-0x010000)");
+	tu_run_free(&r);
+	GX(&r, &box, "-L", loader, "--force-bootloader", "write", "0x8000", img);
+	assert_ok(&r);
+	tu_run_free(&r);
+	box_stop(&box);
+	ck_assert_uint_eq(tu_stat(box.stats, "downs"), 1);
+	box_free(&box);
+	unlink(img);
+}
+END_TEST
+
+START_TEST(otp_read_and_write)
+{
+	char out[64], bits[64];
+	struct box box;
+	struct tu_run r;
+	uint8_t set[16];
+	size_t len;
+	uint8_t *saved;
+
+	tmp_out(out, sizeof(out));
+	tu_tmpfile(bits, sizeof(bits));
+	memset(set, 0x81, sizeof(set));
+	tu_write_file(bits, set, sizeof(set));
+	box_start(&box, "");
+	GX(&r, &box, "-L", loader, "otp-read", "0", "1024", "-o", out);
+	assert_ok(&r);
+	ck_assert(tu_files_equal(out, otp_img));
+	tu_run_free(&r);
+	GX(&r, &box, "otp-write", "0x300", bits);
+	assert_error(&r, 2, "OTP writes cannot be undone; add --irreversible");
+	tu_run_free(&r);
+	/* 0x000-0x1FF has bits set that the file clears: refused, nothing written. */
+	GX(&r, &box, "--irreversible", "otp-write", "0x10", bits);
+	ck_assert_int_eq(r.status, 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "OTP bits cannot be cleared; nothing was written"));
+	tu_run_free(&r);
+	gx(&r, &box, NULL, (const char *const[]){ "--irreversible", "otp-write", "0x300", bits,
+						 NULL });
+	assert_ok(&r);
+	tu_run_free(&r);
+	GX(&r, &box, "otp-read", "0x300", "16", "-o", out);
+	assert_ok(&r);
+	saved = tu_read_file(out, &len);
+	ck_assert_uint_eq(len, 16);
+	ck_assert_mem_eq(saved, set, 16);
+	free(saved);
+	tu_run_free(&r);
+	box_stop(&box);
+	ck_assert_uint_eq(tu_stat(box.stats, "otp_writes"), 1);
+	box_free(&box);
+	unlink(out);
+	unlink(bits);
+}
+END_TEST
+
+START_TEST(sflash_otp_and_cmd)
+{
+	struct box box;
+	struct tu_run r;
+
+	box_start(&box, "");
+	GX(&r, &box, "-L", loader, "sflash-otp", "status");
+	assert_ok(&r);
+	ck_assert_ptr_nonnull(strstr(r.out, "sflash otp: 3 regions x 256 B"));
+	tu_run_free(&r);
+	GX(&r, &box, "cmd", "flash badinfo");
+	assert_ok(&r);
+	ck_assert_str_eq(r.out, "flash badinfo: no bad blocks\n");
+	tu_run_free(&r);
+	box_free(&box);
+}
+END_TEST
+
+/* ---- faults ---- */
+
+START_TEST(corrupted_dumps_are_retried)
+{
+	char out[64];
+	struct box box;
+	struct tu_run r;
+
+	tmp_out(out, sizeof(out));
+	box_start(&box, "flip=2");
+	gx(&r, &box, NULL, (const char *const[]){ "-L", loader, "-v", "dump", "BOOT", "-o", out,
+						 NULL });
+	assert_ok(&r);
+	ck_assert(slice_equals(out, flash_img, 0, 64 << 10));
+	ck_assert_ptr_nonnull(strstr(r.err, "retrying 'serialdump 0x0 65536' (2 of 3)"));
+	ck_assert_ptr_null(strstr(r.err, "(3 of 3)"));
+	tu_run_free(&r);
+	box_stop(&box);
+	ck_assert_uint_eq(tu_stat(box.stats, "flips"), 2);
+	ck_assert_uint_eq(tu_stat(box.stats, "dumps"), 3);
+	box_free(&box);
+	unlink(out);
+}
+END_TEST
+
+START_TEST(checksum_mismatch_leaves_no_file)
+{
+	char out[64];
+	struct box box;
+	struct tu_run r;
+
+	tmp_out(out, sizeof(out));
+	box_start(&box, "flip=5");
+	GX(&r, &box, "-L", loader, "--retries", "2", "dump", "TABLE", "-o", out);
+	assert_error(&r, 1, "'serialdump 0x10000 512' failed its XOR-sum or stopped short 3 times");
+	ck_assert(!exists(out));
+	tu_run_free(&r);
+	box_free(&box);
+}
+END_TEST
+
+START_TEST(box_reset_mid_dump_is_recovered)
+{
+	char out[64];
+	struct box box;
+	struct tu_run r;
+
+	tmp_out(out, sizeof(out));
+	box_start(&box, "reset-at=20000");
+	GX(&r, &box, "-L", loader, "dump", "LOGO", "-o", out);
+	assert_ok(&r);
+	ck_assert(slice_equals(out, flash_img, 0x10200, 65024));
+	tu_run_free(&r);
+	box_stop(&box);
+	ck_assert_uint_eq(tu_stat(box.stats, "resets"), 1);
+	ck_assert_uint_eq(tu_stat(box.stats, "stage2_ok"), 2);
+	box_free(&box);
+	unlink(out);
+}
+END_TEST
+
+/* ---- a loader already running ---- */
+
+START_TEST(prompt_already_there)
+{
+	char out[64];
+	struct box box;
+	struct tu_run r;
+
+	tmp_out(out, sizeof(out));
+	box_start(&box, "state=prompt");
+	GX(&r, &box, "dump", "0x10000", "512", "-o", out);
+	assert_ok(&r);
+	ck_assert(slice_equals(out, flash_img, 0x10000, 512));
+	tu_run_free(&r);
+	GX(&r, &box, "dump", "BOOT");
+	assert_error(&r, 2, "BOOT needs the partition table, which the loader prints only when "
+		     "it starts");
+	tu_run_free(&r);
+	box_stop(&box);
+	ck_assert_uint_eq(tu_stat(box.stats, "handshakes"), 0);
+	box_free(&box);
+	unlink(out);
+}
+END_TEST
+
+/* ---- the ROM stage's baud ---- */
+
+START_TEST(taurus_rom_stage_at_100000)
+{
+	struct box box;
+	struct tu_run r;
+
+	box_start(&box, "loader-chip=0x6616,rom-baud=100000,power-delay=500");
+	GX(&r, &box, "-L", taurus, "boot");
+	if (via == VIA_TCP) {
+		assert_error(&r, 2, "is a raw TCP port at 115200 baud; it cannot switch to 100000 baud");
+	} else {
+		assert_ok(&r);
+		box_stop(&box);
+		ck_assert(file_has(box.trace, "line baud=100000"));
+		ck_assert(file_has(box.trace, "stage1 ok chip=0x6616 bytes=8197"));
+		ck_assert(file_has(box.trace, "stage2 ok"));
+	}
+	tu_run_free(&r);
+	box_free(&box);
+}
+END_TEST
+
+/* ---- bad input: one line, the status, nothing written ---- */
+
+struct bad_case {
+	const char *box;  /* emulator options */
+	const char *args[8];
+	int status;
+	const char *msg;
+};
+
+static const struct bad_case bad[] = {
+	{ "", { "-L", "@junk", "boot" }, 2, "is not a GX loader: no \"toob\" magic" },
+	{ "", { "-L", "@short", "boot" }, 2, "shorter than its stage 1 (8220 bytes for chip 0x6701)" },
+	{ "", { "-L", "@loader", "dump", "ROOTFS" }, 2, "no partition 'ROOTFS' on this box" },
+	{ "", { "-L", "@loader", "dump", "BOOT", "70000" }, 2,
+	  "70000 bytes do not fit partition BOOT (65536 bytes at 0x000000)" },
+	{ "", { "-L", "@loader", "dump", "0x3F0000", "0x20000" }, 2,
+	  "0x3f0000+131072 runs past the end of the 4 MiB flash" },
+	{ "handshake=off", { "-L", "@loader", "--timeout", "1", "dump", "BOOT" }, 3,
+	  "no handshake from the boot ROM on " },
+	{ "handshake=off", { "--timeout", "1", "boot" }, 2,
+	  "no boot> prompt on " },
+	{ "", { "-L", "@loader", "flash" }, 2, "unknown command 'flash'" },
+	{ "", { "-L", "@loader", "dump" }, 2, "dump takes PART|ADDR [SIZE]" },
+	{ "", { "-L", "@loader", "-B", "12", "boot" }, 2, "bad --baud '12'" },
+	{ "", { "-L", "@loader", "--reset", "dtr=on", "boot" }, 2, "bad step 'dtr=on' in --reset" },
+	{ "", { "--chip", "6702H5", "--loader-dir", "/nonexistent", "boot" }, 2,
+	  "cannot read the loader directory /nonexistent" },
+	{ "", { "-L", "@loader", "--json", "dump", "BOOT" }, 2, "--json is for info" },
+};
+
+START_TEST(bad_input)
+{
+	const char *argv[12];
+	char out[64];
+	struct box box;
+	struct tu_run r;
+	int n = 0, dumps = strstr(bad[_i].msg, "partition") || strstr(bad[_i].msg, "past the end");
+
+	tmp_out(out, sizeof(out));
+	box_start(&box, bad[_i].box);
+	for (int i = 0; i < 8 && bad[_i].args[i]; i++) {
+		const char *a = bad[_i].args[i];
+
+		argv[n++] = !strcmp(a, "@junk") ? junk : !strcmp(a, "@short") ? short_loader :
+			    !strcmp(a, "@loader") ? loader : a;
+	}
+	if (dumps) {
+		argv[n++] = "-o";
+		argv[n++] = out;
+	}
+	argv[n] = NULL;
+	gx(&r, &box, NULL, argv);
+	assert_error(&r, bad[_i].status, bad[_i].msg);
+	ck_assert_msg(!exists(out), "%s left an output file", bad[_i].msg);
+	tu_run_free(&r);
+	box_stop(&box);
+	if (nonempty(box.stats))
+		ck_assert_uint_eq(tu_stat(box.stats, "downs"), 0);
+	box_free(&box);
+}
+END_TEST
+
+START_TEST(missing_and_busy_ports)
+{
+	struct tu_run r;
+	struct tu_child sim;
+	char path[256];
+	int fd;
+
+	if (via != VIA_SIM) {
+		/* Nothing listens on port 1 of this host. */
+		tu_run(&r, "gx-upload", NULL, NULL, (const char *const[]){
+			"-p", via == VIA_TCP ? "tcp:127.0.0.1:1" : "rfc2217:127.0.0.1:1",
+			"-L", loader, "boot", NULL });
+		ck_assert_msg(r.status == 3 && tu_count_lines(r.err) == 1, "exit %d: %s", r.status,
+			      r.err);
+		tu_run_free(&r);
+		return;
+	}
+	tu_run(&r, "gx-upload", NULL, NULL, (const char *const[]){
+		"-p", "/dev/ttyNOSUCH9", "-L", loader, "boot", NULL });
+	assert_error(&r, 3, "no serial port /dev/ttyNOSUCH9");
+	tu_run_free(&r);
+	tu_spawn(&sim, "uart-sim", NULL, (const char *const[]){ "gx", NULL });
+	read_slave_path(&sim, path, sizeof(path));
+	fd = open(path, O_RDWR | O_NOCTTY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	tu_run(&r, "gx-upload", NULL, NULL, (const char *const[]){ "-p", path, "-L", loader,
+								   "boot", NULL });
+	assert_error(&r, 3, "is in use by another program");
+	tu_run_free(&r);
+	close(fd);
+	kill(sim.pid, SIGTERM);
+	tu_wait(&sim, &r);
+	tu_run_free(&r);
+}
+END_TEST
+
+/* --reset drives the port's modem lines; the emulator's reset is on DTR. */
+START_TEST(reset_sequence_on_dtr)
+{
+	struct box box;
+	struct tu_run r;
+
+	box_start(&box, "reset-line=dtr,power-delay=1000");
+	GX(&r, &box, "-L", loader, "--reset", "dtr=1,20ms,dtr=0", "boot");
+	if (via == VIA_TCP) {
+		assert_error(&r, 2, "--reset sets dtr, but tcp:127.0.0.1:");
+	} else if (via == VIA_PTY) {
+		assert_error(&r, 2, "has no DTR line (a pty, a raw TCP port or an adapter without "
+			     "modem lines)");
+	} else if (via == VIA_SIM) {
+		assert_ok(&r);
+		box_stop(&box);
+		ck_assert(file_has(box.trace, "modem dtr=1\nmodem dtr=0\n"));
+		ck_assert(file_has(box.trace, "reset"));
+	}
+	tu_run_free(&r);
+	box_free(&box);
+}
+END_TEST
+
+static void use_pty(void)
+{
+	via = VIA_PTY;
+}
+
+static void use_sim(void)
+{
+	via = VIA_SIM;
+}
+
+static void use_tcp(void)
+{
+	via = VIA_TCP;
+}
+
+static void use_rfc2217(void)
+{
+	via = VIA_RFC2217;
+}
+
+static TCase *new_case(const char *name, void (*setup)(void))
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, make_files, remove_files);
+	tcase_add_checked_fixture(tc, setup, NULL);
+	return tc;
+}
+
+/* The whole suite, for a transport where the box lives across runs. */
+static TCase *all_cases(const char *name, void (*setup)(void))
+{
+	TCase *tc = new_case(name, setup);
+
+	tcase_add_test(tc, boot_sends_the_captured_bytes);
+	tcase_add_test(tc, info_text_and_json);
+	tcase_add_loop_test(tc, dump_each_partition, 0, sizeof(parts) / sizeof(parts[0]));
+	tcase_add_test(tc, dump_address_to_stdout);
+	tcase_add_test(tc, write_then_dump_back);
+	tcase_add_test(tc, write_into_boot_needs_force);
+	tcase_add_test(tc, otp_read_and_write);
+	tcase_add_test(tc, sflash_otp_and_cmd);
+	tcase_add_test(tc, corrupted_dumps_are_retried);
+	tcase_add_test(tc, checksum_mismatch_leaves_no_file);
+	tcase_add_test(tc, box_reset_mid_dump_is_recovered);
+	tcase_add_test(tc, prompt_already_there);
+	tcase_add_test(tc, taurus_rom_stage_at_100000);
+	tcase_add_loop_test(tc, bad_input, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, missing_and_busy_ports);
+	tcase_add_test(tc, reset_sequence_on_dtr);
+	return tc;
+}
+
+/* -p sim:gx makes a fresh box per run: the single-run cases. */
+static TCase *sim_cases(void)
+{
+	TCase *tc = new_case("sim", use_sim);
+
+	tcase_add_test(tc, boot_sends_the_captured_bytes);
+	tcase_add_test(tc, info_text_and_json);
+	tcase_add_loop_test(tc, dump_each_partition, 0, 1);
+	tcase_add_test(tc, corrupted_dumps_are_retried);
+	tcase_add_test(tc, box_reset_mid_dump_is_recovered);
+	tcase_add_test(tc, taurus_rom_stage_at_100000);
+	tcase_add_test(tc, reset_sequence_on_dtr);
+	return tc;
+}
+
+int main(void)
+{
+	Suite *s = suite_create("gx_upload");
+
+	suite_add_tcase(s, all_cases("pty", use_pty));
+	suite_add_tcase(s, sim_cases());
+	if (!tu_ser2net_missing()) {
+		suite_add_tcase(s, all_cases("tcp", use_tcp));
+		suite_add_tcase(s, all_cases("rfc2217", use_rfc2217));
+	}
+	return tu_main(s);
+}

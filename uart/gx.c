@@ -1,0 +1,1051 @@
+/* SPDX-License-Identifier: MIT */
+/* NationalChip GX boot ROM and RAM loader protocol; see gx.h. */
+#include "gx.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define LOADER_HEADER 0x20u
+#define STAGE2_CHUNK 2048u
+#define DOWN_CHUNK 1024u
+#define PROMPT "boot>"
+#define STA "~sta~"
+#define CRC "~crc~"
+#define FIN "~fin~"
+
+/* Timeouts (ms) from the notes §1.3: the open tools' values, vendor's where longer. */
+#define RUNGET_MS 10000
+#define RUNGET_SILENCE_MS 1000
+#define BANNER_MS 15000
+#define PROBE_MS 300
+#define PROMPT_QUIET_MS 50
+#define ECHO_MS 5000
+#define STA_MS 10000
+#define GAP_MS 3000
+#define DOWN_DONE_MS 120000
+
+static const uint8_t xor_key[4] = { 0x12, 0x34, 0x56, 0x78 };
+
+/* ---- loader files ---- */
+
+size_t gx_stage1_size(uint16_t chip)
+{
+	switch (chip) {
+	case 0x6616: case 0x3211: case 0x6701: case 0x6705:
+		return 0x2000;
+	case 0x6612:
+		return 0x4000;
+	default:
+		return 0x1000;
+	}
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static int read_whole(const char *path, struct gx_loader *ld, struct ub_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	long size;
+
+	if (!f)
+		return ub_fail_errno(err, UB_EUSAGE, errno, "cannot open loader %s", path);
+	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0) {
+		fclose(f);
+		return ub_fail(err, UB_EUSAGE, "loader %s is not a regular file", path);
+	}
+	ld->data = malloc(size ? (size_t)size : 1);
+	ld->len = (size_t)size;
+	if (!ld->data || fread(ld->data, 1, ld->len, f) != ld->len) {
+		fclose(f);
+		return ub_fail_errno(err, UB_EUSAGE, errno, "cannot read loader %s", path);
+	}
+	fclose(f);
+	return 0;
+}
+
+int gx_loader_load(const char *path, struct gx_loader *ld, struct ub_err *err)
+{
+	size_t need;
+
+	memset(ld, 0, sizeof(*ld));
+	snprintf(ld->path, sizeof(ld->path), "%s", path);
+	if (read_whole(path, ld, err) < 0)
+		return -1;
+	if (ld->len >= 4 && !memcmp(ld->data, "toob", 4) && ld->len >= LOADER_HEADER) {
+		ld->chip = (uint16_t)(ld->data[6] | ld->data[7] << 8);
+		ld->baud = le32(ld->data + 8);
+		ld->stage1_len = gx_stage1_size(ld->chip);
+		need = LOADER_HEADER + ld->stage1_len - 4;
+	} else if (ld->len >= 4 && ld->data[0] == 0x11 && ld->data[1] == 0x32) {
+		/* Legacy header "11 32 01 00" (chip 0x3211), notes §1.2. */
+		ld->legacy = 1;
+		ld->chip = 0x3211;
+		ld->stage1_len = gx_stage1_size(ld->chip);
+		need = 4 + ld->stage1_len - 4;
+	} else {
+		return ub_fail(err, UB_EUSAGE, "%s is not a GX loader: no \"toob\" magic "
+			       "(is it a flash image? loaders are the *.boot files)", path);
+	}
+	if (ld->len < need)
+		return ub_fail(err, UB_EUSAGE, "loader %s is %zu bytes, shorter than its stage 1 "
+			       "(%zu bytes for chip 0x%04x); the file is truncated",
+			       path, ld->len, need, ld->chip);
+	return 0;
+}
+
+void gx_loader_free(struct gx_loader *ld)
+{
+	free(ld->data);
+	ld->data = NULL;
+}
+
+/* ---- checksums ---- */
+
+uint32_t gx_sum32(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+
+	while (len--)
+		sum += *p++;
+	return sum;
+}
+
+uint32_t gx_xorsum(uint32_t sum, uint64_t offset, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		sum += xor_key[(offset + i) % 4] ^ p[i];
+	return sum;
+}
+
+/*
+ * Byte i of the stage 2 image: "toob", the code from 0x20, then zeros up to
+ * the file's length (notes §1.2). A legacy loader is sent as it is.
+ */
+static uint8_t stage2_byte(const struct gx_loader *ld, size_t i)
+{
+	if (ld->legacy)
+		return ld->data[i];
+	if (i < 4)
+		return (uint8_t)"toob"[i];
+	if (i - 4 + LOADER_HEADER < ld->len)
+		return ld->data[i - 4 + LOADER_HEADER];
+	return 0;
+}
+
+size_t gx_stage2_image(const struct gx_loader *ld, size_t i, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	while (n < cap && i + n < ld->len) {
+		out[n] = stage2_byte(ld, i + n);
+		n++;
+	}
+	return n;
+}
+
+static uint32_t stage2_sum(const struct gx_loader *ld)
+{
+	uint8_t buf[STAGE2_CHUNK];
+	uint32_t sum = 0;
+	size_t n;
+
+	for (size_t i = 0; (n = gx_stage2_image(ld, i, buf, sizeof(buf))) > 0; i += n)
+		sum += gx_sum32(buf, n);
+	return sum;
+}
+
+/* ---- the byte stream ---- */
+
+static int is_handshake(const uint8_t *last4);
+
+/* Bytes in a reply that end in the ROM's burst, then quiet: the box reset. */
+#define ROM_WAITING (-3)
+#define QUIET_MS 250
+
+static void keep_tail(struct gx *gx, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		memmove(gx->tail, gx->tail + 1, 3);
+		gx->tail[3] = p[i];
+	}
+}
+
+static int interrupted(struct gx *gx, struct ub_err *err)
+{
+	if (gx->stop && *gx->stop)
+		return ub_fail(err, UB_EINTR, "interrupted");
+	return 0;
+}
+
+static int remaining(int64_t deadline)
+{
+	int64_t left = deadline - ub_port_now_ms();
+
+	return left < 0 ? 0 : left > QUIET_MS ? QUIET_MS : (int)left;
+}
+
+/* Refill the buffer: bytes read, 0 on timeout, -1 on error. */
+static ssize_t fill(struct gx *gx, int timeout_ms, struct ub_err *err)
+{
+	ssize_t n;
+
+	if (gx->head == gx->len)
+		gx->head = gx->len = 0;
+	if (gx->len == sizeof(gx->buf)) {
+		memmove(gx->buf, gx->buf + gx->head, gx->len - gx->head);
+		gx->len -= gx->head;
+		gx->head = 0;
+	}
+	if (interrupted(gx, err))
+		return -1;
+	n = ub_port_read(gx->port, gx->buf + gx->len, sizeof(gx->buf) - gx->len, timeout_ms, err);
+	if (n > 0) {
+		ub_spew(gx->log, "got %zd bytes", n);
+		keep_tail(gx, gx->buf + gx->len, (size_t)n);
+		gx->len += (size_t)n;
+	}
+	if (n == 0 && gx->in_transfer && is_handshake(gx->tail))
+		return ROM_WAITING;
+	return n;
+}
+
+/* Next byte, -2 when none came before deadline, ROM_WAITING, -1 on error. */
+static int next_byte(struct gx *gx, int64_t deadline, struct ub_err *err)
+{
+	while (gx->head == gx->len) {
+		ssize_t n = fill(gx, remaining(deadline), err);
+
+		if (n < 0)
+			return (int)n;
+		if (n == 0 && ub_port_now_ms() >= deadline)
+			return -2;
+	}
+	return gx->buf[gx->head++];
+}
+
+ssize_t gx_read_some(struct gx *gx, uint8_t *buf, size_t cap, int timeout_ms,
+		     struct ub_err *err)
+{
+	size_t n;
+
+	if (gx->head == gx->len)
+		return ub_port_read(gx->port, buf, cap, timeout_ms, err);
+	n = gx->len - gx->head < cap ? gx->len - gx->head : cap;
+	memcpy(buf, gx->buf + gx->head, n);
+	gx->head += n;
+	return (ssize_t)n;
+}
+
+static void discard_input(struct gx *gx)
+{
+	struct ub_err ignored = { 0 };
+
+	gx->head = gx->len = 0;
+	ub_port_flush_input(gx->port, &ignored);
+}
+
+/* Fold a loader's output into one line for a message. */
+static const char *one_line(char *t)
+{
+	char *out = t;
+
+	for (char *p = t; *p; p++)
+		if (*p == '\r' || *p == '\n' || *p == '\t')
+			*p = ' ';
+	while (*out == ' ')
+		out++;
+	for (size_t n = strlen(out); n && out[n - 1] == ' '; n--)
+		out[n - 1] = 0;
+	return out;
+}
+
+/* Text seen while waiting, kept for error messages. */
+struct seen {
+	char text[512];
+	size_t len;
+};
+
+static void seen_add(struct seen *s, int c)
+{
+	if (!s)
+		return;
+	if (s->len + 1 >= sizeof(s->text)) {
+		memmove(s->text, s->text + 256, s->len - 256);
+		s->len -= 256;
+	}
+	s->text[s->len++] = (char)c;
+	s->text[s->len] = 0;
+}
+
+/*
+ * Wait for one of tokens; returns its index, -2 on timeout, -1 on error.
+ * The bytes before it go to seen.
+ */
+static int wait_any(struct gx *gx, const char *const *tokens, int ntokens, int timeout_ms,
+		    struct seen *seen, struct ub_err *err)
+{
+	int64_t deadline = ub_port_now_ms() + timeout_ms;
+	char window[256] = { 0 };
+
+	for (;;) {
+		int c = next_byte(gx, deadline, err);
+
+		if (c < 0)
+			return c;
+		memmove(window, window + 1, sizeof(window) - 1);
+		window[sizeof(window) - 1] = (char)c;
+		seen_add(seen, c);
+		for (int i = 0; i < ntokens; i++) {
+			size_t tl = strlen(tokens[i]);
+
+			if (tl <= sizeof(window) && !memcmp(window + sizeof(window) - tl, tokens[i], tl))
+				return i;
+		}
+	}
+}
+
+static int wait_for(struct gx *gx, const char *token, int timeout_ms, struct seen *seen,
+		    struct ub_err *err)
+{
+	return wait_any(gx, &token, 1, timeout_ms, seen, err);
+}
+
+/* Exactly len bytes; -2 when the stream stops for GAP_MS, or ROM_WAITING. */
+static int read_exact(struct gx *gx, uint8_t *dst, size_t len, struct ub_err *err)
+{
+	size_t got = 0;
+	int quiet = 0;
+
+	while (got < len) {
+		size_t n = gx->len - gx->head;
+
+		if (n == 0) {
+			ssize_t r = fill(gx, QUIET_MS, err);
+
+			if (r < 0)
+				return (int)r;
+			if (r == 0 && (quiet += QUIET_MS) >= GAP_MS)
+				return -2;
+			if (r > 0)
+				quiet = 0;
+			continue;
+		}
+		if (n > len - got)
+			n = len - got;
+		memcpy(dst + got, gx->buf + gx->head, n);
+		gx->head += n;
+		got += n;
+	}
+	return 0;
+}
+
+static int send(struct gx *gx, const void *data, size_t len, struct ub_err *err)
+{
+	return ub_port_write(gx->port, data, len, err);
+}
+
+/* Sleep, or stop early on ^C. */
+static int pause_ms(struct gx *gx, int ms, struct ub_err *err)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		if (interrupted(gx, err))
+			return -1;
+	return interrupted(gx, err);
+}
+
+/* ---- boot ---- */
+
+/*
+ * The ROM's burst ends in 'X' (0x58); the byte 2 or 3 before it is 00, B0
+ * or B8 (gxdl-c's rule, notes §1.1), which boot-log text rarely matches.
+ */
+static int is_handshake(const uint8_t *last4)
+{
+	static const uint8_t lead[] = { 0x00, 0xB0, 0xB8 };
+
+	if (last4[3] != 0x58)
+		return 0;
+	for (size_t i = 0; i < sizeof(lead); i++)
+		if (last4[0] == lead[i] || last4[1] == lead[i])
+			return 1;
+	return 0;
+}
+
+enum { SAW_NOTHING = -2, SAW_HANDSHAKE = 0, SAW_PROMPT = 1 };
+
+/* Watch for the ROM's handshake or the loader's prompt until deadline. */
+static int watch(struct gx *gx, int64_t deadline, int want_prompt, struct ub_err *err)
+{
+	uint8_t last[4] = { 0xFF, 0xFF, 0xFF, 0xFF };
+	size_t prompt_at = 0;
+	int seen = 0;
+
+	for (;;) {
+		int c = next_byte(gx, deadline, err);
+
+		if (c == -1)
+			return -1;
+		if (c == -2)
+			return SAW_NOTHING;
+		memmove(last, last + 1, 3);
+		last[3] = (uint8_t)c;
+		if (++seen >= 3 && is_handshake(last))
+			return SAW_HANDSHAKE;
+		prompt_at = (uint8_t)c == (uint8_t)PROMPT[prompt_at] ? prompt_at + 1 :
+			    (uint8_t)c == (uint8_t)PROMPT[0];
+		if (want_prompt && prompt_at == strlen(PROMPT))
+			return SAW_PROMPT;
+	}
+}
+
+/* After a prompt: let the line go quiet, so later bytes belong to us. */
+static int settle(struct gx *gx, struct ub_err *err)
+{
+	for (;;) {
+		ssize_t n = fill(gx, PROMPT_QUIET_MS, err);
+
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+	}
+	gx->head = gx->len = 0;
+	return 0;
+}
+
+static int send_stage1(struct gx *gx, const struct gx_loader *ld, struct ub_err *err)
+{
+	size_t payload = ld->stage1_len - 4;
+	size_t from = ld->legacy ? 4 : LOADER_HEADER;
+	uint8_t head[5] = { 0x59 };
+
+	put_le32(head + 1, (uint32_t)(ld->stage1_len / 4));
+	if (send(gx, head, sizeof(head), err) < 0 ||
+	    send(gx, ld->data + from, payload, err) < 0)
+		return -1;
+	if (ld->legacy) {
+		uint8_t sumsize[8];
+
+		put_le32(sumsize, stage2_sum(ld));
+		put_le32(sumsize + 4, (uint32_t)ld->len);
+		if (send(gx, sumsize, sizeof(sumsize), err) < 0)
+			return -1;
+	}
+	return send(gx, "boot", 4, err) < 0 ? -1 : ub_port_drain(gx->port, err);
+}
+
+/*
+ * RUNGET, tolerantly (notes §1.3): its letters in order, any case, at most
+ * 40 bytes apart; or "GET" alone (the vendor's test); or RUN then a second
+ * of silence.
+ */
+static int wait_runget(struct gx *gx, struct ub_err *err)
+{
+	static const char word[] = "RUNGET";
+	int64_t deadline = ub_port_now_ms() + RUNGET_MS;
+	size_t at = 0, gap = 0;
+	char last3[3] = { 0 };
+
+	for (;;) {
+		int64_t wait_until = at >= 3 ? ub_port_now_ms() + RUNGET_SILENCE_MS : deadline;
+		int c = next_byte(gx, wait_until < deadline ? wait_until : deadline, err);
+
+		if (c == -1)
+			return -1;
+		if (c == -2)
+			return at >= 3 ? 0 : -2;
+		memmove(last3, last3 + 1, 2);
+		last3[2] = (char)toupper(c);
+		if (!memcmp(last3, "GET", 3))
+			return 0;
+		if (toupper(c) == word[at]) {
+			gap = 0;
+			if (++at == strlen(word))
+				return 0;
+		} else if (at && ++gap > 40) {
+			at = toupper(c) == word[0];
+			gap = 0;
+		}
+	}
+}
+
+static int send_stage2(struct gx *gx, const struct gx_loader *ld, struct ub_err *err)
+{
+	uint8_t buf[STAGE2_CHUNK];
+	size_t n;
+
+	if (!ld->legacy) {
+		uint8_t sum[4], size[4];
+
+		put_le32(sum, stage2_sum(ld));
+		put_le32(size, (uint32_t)ld->len);
+		/* Two 4-byte writes, as the open tools do (notes §1.3 step 5). */
+		if (send(gx, sum, 4, err) < 0 || send(gx, size, 4, err) < 0)
+			return -1;
+	}
+	if (gx->progress)
+		ub_progress_start(gx->progress, gx->progress->enabled ? UB_PROGRESS_ALWAYS :
+				  UB_PROGRESS_NEVER, "loader", ld->len);
+	for (size_t i = 0; (n = gx_stage2_image(ld, i, buf, sizeof(buf))) > 0; i += n) {
+		if (interrupted(gx, err) || send(gx, buf, n, err) < 0)
+			return -1;
+		if (gx->progress)
+			ub_progress_update(gx->progress, i + n);
+	}
+	if (gx->progress)
+		ub_progress_end(gx->progress);
+	return ub_port_drain(gx->port, err);
+}
+
+/* What a (possibly partial, after a reboot) banner says replaces what we knew. */
+static void keep_banner(struct gx_info *info, const char *text)
+{
+	struct gx_info fresh = { .nparts = 0 };
+
+	gx_parse_banner(text, &fresh);
+	if (fresh.nparts) {
+		info->nparts = fresh.nparts;
+		memcpy(info->parts, fresh.parts, sizeof(fresh.parts));
+	}
+	if (fresh.flash_model[0])
+		memcpy(info->flash_model, fresh.flash_model, sizeof(info->flash_model));
+	if (fresh.flash_size)
+		info->flash_size = fresh.flash_size;
+	if (fresh.chip_model[0])
+		memcpy(info->chip_model, fresh.chip_model, sizeof(info->chip_model));
+	if (fresh.board[0])
+		memcpy(info->board, fresh.board, sizeof(info->board));
+	if (fresh.sdk[0])
+		memcpy(info->sdk, fresh.sdk, sizeof(info->sdk));
+	info->have_banner = 1;
+}
+
+static int wait_banner(struct gx *gx, struct ub_err *err)
+{
+	size_t cap = 8192, len = 0;
+	char *text = malloc(cap);
+	int64_t deadline = ub_port_now_ms() + BANNER_MS;
+
+	if (!text)
+		return ub_fail(err, UB_EFAIL, "out of memory");
+	for (;;) {
+		int c = next_byte(gx, deadline, err);
+
+		if (c < 0) {
+			free(text);
+			if (c == -1)
+				return -1;
+			return ub_fail(err, UB_ENODEV, "the loader did not print its boot> prompt "
+				       "within %d s after stage 2 on %s; power-cycle the box and retry "
+				       "(wrong loader for this board?)", BANNER_MS / 1000,
+				       gx->port->name);
+		}
+		if (len + 1 < cap)
+			text[len++] = (char)c;
+		text[len] = 0;
+		if (len >= strlen(PROMPT) && !memcmp(text + len - strlen(PROMPT), PROMPT,
+						     strlen(PROMPT)))
+			break;
+	}
+	keep_banner(&gx->info, text);
+	free(text);
+	return settle(gx, err);
+}
+
+static unsigned rom_baud(const struct gx *gx);
+
+static int boot_loader(struct gx *gx, struct ub_err *err)
+{
+	const struct gx_loader *ld = gx->loader;
+	int rc;
+
+	ub_info(gx->log, "boot ROM answered; sending stage 1 of %s (chip 0x%04x, %zu bytes)",
+		ld->path, ld->chip, ld->stage1_len - 4);
+	if (send_stage1(gx, ld, err) < 0)
+		return -1;
+	/* The loader talks at 115200 whatever the ROM stage used (notes §1.1). */
+	gx->head = gx->len = 0;
+	if (ub_port_set_baud(gx->port, GX_LOADER_BAUD, err) < 0)
+		return -1;
+	rc = wait_runget(gx, err);
+	if (rc == -2)
+		return ub_fail(err, UB_ENODEV, "the boot ROM did not answer RUNGET after stage 1 "
+			       "(sent at %u baud): is %s (chip 0x%04x) the loader for this box? "
+			       "power-cycle it and retry", rom_baud(gx), ld->path, ld->chip);
+	if (rc < 0 || pause_ms(gx, 50, err) < 0)
+		return -1;
+	ub_info(gx->log, "sending stage 2 (%zu bytes)", ld->len);
+	if (send_stage2(gx, ld, err) < 0 || wait_banner(gx, err) < 0)
+		return -1;
+	gx->no_crc = ld->legacy;
+	return 0;
+}
+
+static unsigned rom_baud(const struct gx *gx)
+{
+	if (gx->boot.rom_baud)
+		return gx->boot.rom_baud;
+	return gx->loader && gx->loader->baud ? gx->loader->baud : GX_LOADER_BAUD;
+}
+
+int gx_connect(struct gx *gx, struct ub_err *err)
+{
+	int64_t probe_end;
+	unsigned baud = rom_baud(gx);
+	int saw;
+
+	/* A loader left running from an earlier run answers a bare newline. */
+	discard_input(gx);
+	if (ub_port_set_baud(gx->port, GX_LOADER_BAUD, err) < 0 || send(gx, "\n", 1, err) < 0)
+		return -1;
+	probe_end = ub_port_now_ms() + PROBE_MS;
+	saw = watch(gx, probe_end, 1, err);
+	if (saw == SAW_PROMPT) {
+		ub_debug(gx->log, "the loader's boot> prompt is already there");
+		return settle(gx, err) < 0 ? -1 : 1;
+	}
+	if (saw == -1)
+		return -1;
+	if (!gx->loader)
+		return ub_fail(err, UB_EUSAGE, "no boot> prompt on %s and no loader to boot: "
+			       "give -L FILE.boot or --chip NAME", gx->port->name);
+	if (saw == SAW_NOTHING) {
+		if (ub_port_set_baud(gx->port, baud, err) < 0)
+			return -1;
+		if (gx->power_on && gx->power_on(gx->power_arg, err) < 0)
+			return -1;
+		ub_info(gx->log, "waiting for the boot ROM on %s at %u baud: power on (or "
+			"reset) the box now", gx->port->name, baud);
+		saw = watch(gx, ub_port_now_ms() + gx->boot.handshake_ms, 0, err);
+	}
+	if (saw == SAW_NOTHING)
+		return ub_fail(err, UB_ENODEV, "no handshake from the boot ROM on %s within %d s: "
+			       "power-cycle the box while gx-upload waits, and check RX/TX wiring "
+			       "and levels", gx->port->name, gx->boot.handshake_ms / 1000);
+	if (saw < 0)
+		return -1;
+	/* Seen at 115200 during the probe: the ROM stage may need another rate. */
+	if (ub_port_set_baud(gx->port, baud, err) < 0)
+		return -1;
+	gx->head = gx->len = 0;
+	return boot_loader(gx, err);
+}
+
+/* ---- the banner ---- */
+
+static uint64_t size_with_unit(const char *num, const char *unit)
+{
+	uint64_t v = strtoull(num, NULL, 10);
+
+	if (!strncmp(unit, "KB", 2))
+		return v * 1024;
+	if (!strncmp(unit, "MB", 2))
+		return v * 1024 * 1024;
+	return v;
+}
+
+static int is_hex8(const char *s)
+{
+	if (strlen(s) != 8)
+		return 0;
+	for (int i = 0; i < 8; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* "0  BOOT    raw     25358F66  00000000      64 KB ..." (CRC32 may be blank). */
+static void parse_part_line(char *line, struct gx_info *info)
+{
+	char *tok[12], *save = NULL;
+	int n = 0, i;
+	struct gx_part *p;
+
+	for (char *t = strtok_r(line, " \t\r", &save); t && n < 12; t = strtok_r(NULL, " \t\r", &save))
+		tok[n++] = t;
+	if (n < 6 || !isdigit((unsigned char)tok[0][0]) || info->nparts == GX_MAX_PARTS)
+		return;
+	i = is_hex8(tok[3]) && is_hex8(tok[4]) ? 4 : 3;
+	if (!is_hex8(tok[i]) || i + 2 >= n)
+		return;
+	p = &info->parts[info->nparts++];
+	snprintf(p->name, sizeof(p->name), "%s", tok[1]);
+	snprintf(p->fs, sizeof(p->fs), "%s", tok[2]);
+	p->start = (uint32_t)strtoul(tok[i], NULL, 16);
+	p->size = (uint32_t)size_with_unit(tok[i + 1], tok[i + 2]);
+}
+
+/* "key\t: value" -> value (trimmed) when the line's key is key. */
+static int key_value(const char *line, const char *key, char *out, size_t cap)
+{
+	size_t kl = strlen(key);
+	const char *v;
+
+	if (strncmp(line, key, kl) || !(v = strchr(line + kl, ':')))
+		return 0;
+	while (*++v == ' ' || *v == '\t')
+		;
+	snprintf(out, cap, "%s", v);
+	out[strcspn(out, "\r\n")] = 0;
+	return 1;
+}
+
+void gx_parse_banner(const char *text, struct gx_info *info)
+{
+	char *copy = strdup(text), *save = NULL, val[96];
+	int in_table = 0;
+
+	if (!copy)
+		return;
+	info->have_banner = 1;
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *m = strstr(line, "model:");
+
+		if (m && strstr(line, "Flash")) {
+			sscanf(m, "model: %31[^, ]", info->flash_model);
+			if ((m = strstr(line, "size:")))
+				info->flash_size = size_with_unit(m + 5 + strspn(m + 5, " "),
+								  strchr(m + 5, 'M') ? "MB" : "KB");
+		} else if (!strncmp(line, "====", 4) || !strncmp(line, "----", 4)) {
+			in_table = !strncmp(line, "====", 4) && in_table == 1 ? 2 :
+				   !strncmp(line, "====", 4) ? 1 : 0;
+		} else if (in_table == 2) {
+			parse_part_line(line, info);
+		} else if (key_value(line, "chip model", val, sizeof(val))) {
+			snprintf(info->chip_model, sizeof(info->chip_model), "%.31s", val);
+		} else if (key_value(line, "board type", val, sizeof(val))) {
+			snprintf(info->board, sizeof(info->board), "%.31s", val);
+		} else if (key_value(line, "Flash type", val, sizeof(val)) && !info->flash_model[0]) {
+			snprintf(info->flash_model, sizeof(info->flash_model), "%.31s", val);
+		} else if (!strncmp(line, "GxLoader", 8)) {
+			snprintf(info->sdk, sizeof(info->sdk), "%s", line);
+			info->sdk[strcspn(info->sdk, "\r")] = 0;
+		}
+	}
+	free(copy);
+}
+
+const struct gx_part *gx_find_part(const struct gx_info *info, const char *name)
+{
+	for (int i = 0; i < info->nparts; i++)
+		if (!strcasecmp(info->parts[i].name, name))
+			return &info->parts[i];
+	return NULL;
+}
+
+/* ---- commands ---- */
+
+/* Send a command line and wait for its echo. */
+static int send_command(struct gx *gx, const char *line, struct ub_err *err)
+{
+	int rc;
+
+	ub_debug(gx->log, "> %s", line);
+	discard_input(gx);
+	if (send(gx, line, strlen(line), err) < 0 || send(gx, "\n", 1, err) < 0)
+		return -1;
+	rc = wait_for(gx, line, ECHO_MS, NULL, err);
+	if (rc == -2)
+		return ub_fail(err, UB_ENODEV, "the loader did not echo '%s' on %s", line,
+			       gx->port->name);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The loader's complaint, from what it printed before its prompt. */
+static int loader_refused(struct gx *gx, const char *line, struct seen *seen,
+			  struct ub_err *err)
+{
+	const char *t;
+
+	(void)gx;
+	seen->text[seen->len > strlen(PROMPT) ? seen->len - strlen(PROMPT) : 0] = 0;
+	t = one_line(seen->text);
+	return ub_fail(err, UB_EFAIL, "the loader refused '%s': %s", line,
+		       *t ? t : "(no message)");
+}
+
+int gx_command(struct gx *gx, const char *line, char **answer, struct ub_err *err)
+{
+	size_t cap = 4096, len = 0;
+	char *text;
+	int64_t deadline;
+
+	*answer = NULL;
+	if (send_command(gx, line, err) < 0)
+		return -1;
+	text = malloc(cap);
+	if (!text)
+		return ub_fail(err, UB_EFAIL, "out of memory");
+	deadline = ub_port_now_ms() + STA_MS;
+	for (;;) {
+		int c = next_byte(gx, deadline, err);
+
+		if (c < 0) {
+			free(text);
+			return c == -1 ? -1 : ub_fail(err, UB_ENODEV, "no boot> prompt after '%s' "
+						      "within %d s", line, STA_MS / 1000);
+		}
+		if (len + 1 == cap) {
+			char *bigger = realloc(text, cap * 2);
+
+			if (!bigger) {
+				free(text);
+				return ub_fail(err, UB_EFAIL, "out of memory");
+			}
+			text = bigger;
+			cap *= 2;
+		}
+		text[len++] = (char)c;
+		text[len] = 0;
+		if (len >= strlen(PROMPT) && !strcmp(text + len - strlen(PROMPT), PROMPT))
+			break;
+	}
+	text[len - strlen(PROMPT)] = 0;
+	*answer = text;
+	return settle(gx, err);
+}
+
+/* ---- transfers ---- */
+
+static int read_be32(struct gx *gx, uint32_t *v, struct ub_err *err)
+{
+	uint8_t b[4];
+	int rc = read_exact(gx, b, 4, err);
+
+	*v = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	return rc;
+}
+
+/* One framed read. -2: the transfer was damaged (retry); -1: hard error. */
+static int read_one(struct gx *gx, const char *line, uint8_t *data, size_t len,
+		    struct ub_err *err)
+{
+	static const char *const start[] = { STA, PROMPT };
+	struct seen seen = { .len = 0 };
+	uint32_t want = 0, got;
+	int rc;
+
+	if (send_command(gx, line, err) < 0)
+		return -1;
+	rc = wait_any(gx, start, 2, STA_MS, &seen, err);
+	if (rc == 1)
+		return loader_refused(gx, line, &seen, err);
+	if (rc == ROM_WAITING)
+		return -2;
+	if (rc == -2)
+		return ub_fail(err, UB_EFAIL, "no ~sta~ from the loader after '%s'", line);
+	if (rc < 0)
+		return -1;
+	rc = read_exact(gx, data, len, err);
+	if (rc == 0 && !gx->no_crc) {
+		rc = wait_for(gx, CRC, GAP_MS, NULL, err);
+		if (rc == 0)
+			rc = read_be32(gx, &want, err);
+	}
+	if (rc == 0)
+		rc = wait_for(gx, FIN, GAP_MS, NULL, err);
+	if (rc == 0)
+		rc = wait_for(gx, PROMPT, GAP_MS, NULL, err);
+	if (rc == -1)
+		return -1;
+	if (rc < 0) {
+		ub_info(gx->log, "'%s': the transfer stopped short%s", line,
+			rc == ROM_WAITING ? ": the box reset" : "");
+		return -2;
+	}
+	got = gx_xorsum(0, 0, data, len);
+	if (!gx->no_crc && got != want) {
+		ub_info(gx->log, "'%s': XOR-sum 0x%08" PRIx32 " of the data received, the loader "
+			"sent 0x%08" PRIx32, line, got, want);
+		return -2;
+	}
+	/* No settle: the next command discards what is left, and a pause here
+	 * would cost every 64 KiB transfer its share of the line. */
+	return 0;
+}
+
+static int read_one_watched(struct gx *gx, const char *line, uint8_t *data, size_t len,
+			    struct ub_err *err)
+{
+	int rc;
+
+	gx->in_transfer = 1;
+	rc = read_one(gx, line, data, len, err);
+	gx->in_transfer = 0;
+	return rc;
+}
+
+/* After a damaged transfer: find the prompt again, re-booting if the box reset. */
+static int recover(struct gx *gx, struct ub_err *err)
+{
+	struct ub_err why = { 0 };
+
+	if (is_handshake(gx->tail)) {
+		/* The box reset and its ROM is waiting now: answer at once. */
+		memset(gx->tail, 0xFF, sizeof(gx->tail));
+		gx->head = gx->len = 0;
+		if (!gx->loader)
+			return ub_fail(err, UB_EFAIL, "the box reset during a transfer, and there "
+				       "is no loader to boot again (give -L or --chip)");
+		if (ub_port_set_baud(gx->port, rom_baud(gx), &why) < 0 || boot_loader(gx, &why) < 0)
+			return ub_fail(err, why.status, "the box reset during a transfer: %s",
+				       why.msg);
+		return 0;
+	}
+	if (settle(gx, err) < 0)
+		return -1;
+	if (gx_connect(gx, &why) < 0)
+		return ub_fail(err, why.status, "lost the loader after a damaged transfer: %s",
+			       why.msg);
+	return 0;
+}
+
+int gx_read(struct gx *gx, const char *verb, uint64_t addr, uint64_t len, size_t chunk,
+	    int retries, gx_sink_fn sink, void *arg, struct ub_err *err)
+{
+	uint8_t *data = malloc(chunk);
+	uint64_t done = 0;
+	int rc = 0;
+
+	if (!data)
+		return ub_fail(err, UB_EFAIL, "out of memory");
+	while (done < len && rc == 0) {
+		size_t n = len - done < chunk ? (size_t)(len - done) : chunk;
+		char line[96];
+		int tries = 0;
+
+		snprintf(line, sizeof(line), "%s 0x%" PRIx64 " %zu", verb, addr + done, n);
+		while ((rc = read_one_watched(gx, line, data, n, err)) == -2) {
+			if (tries++ == retries) {
+				rc = ub_fail(err, UB_EFAIL, "'%s' failed its XOR-sum or stopped "
+					     "short %d times; check the wiring, or retry with "
+					     "--retries", line, tries);
+				break;
+			}
+			if (recover(gx, err) < 0) {
+				rc = -1;
+				break;
+			}
+			ub_info(gx->log, "retrying '%s' (%d of %d)", line, tries, retries);
+		}
+		if (rc == 0)
+			rc = sink(arg, data, n, err);
+		done += n;
+		if (rc == 0 && gx->progress)
+			ub_progress_update(gx->progress, done);
+	}
+	free(data);
+	return rc;
+}
+
+/* One serialdown-style transfer; -2 when the loader reports a bad checksum. */
+static int write_one(struct gx *gx, const char *line, uint64_t len, uint32_t xorsum,
+		     gx_source_fn source, void *arg, struct ub_err *err)
+{
+	static const char *const start[] = { STA, PROMPT };
+	static const char *const done[] = { FIN, "Partition Version", "err:", "ERR:", PROMPT };
+	struct seen seen = { .len = 0 };
+	uint8_t buf[DOWN_CHUNK];
+	uint64_t sent = 0;
+	int rc;
+
+	if (send_command(gx, line, err) < 0)
+		return -1;
+	rc = wait_any(gx, start, 2, STA_MS, &seen, err);
+	if (rc == 1)
+		return loader_refused(gx, line, &seen, err);
+	if (rc == ROM_WAITING)
+		return -2;
+	if (rc < 0)
+		return rc == -1 ? -1 : ub_fail(err, UB_EFAIL, "no ~sta~ from the loader after '%s'",
+					       line);
+	while (sent < len) {
+		size_t n = len - sent < sizeof(buf) ? (size_t)(len - sent) : sizeof(buf);
+
+		if (interrupted(gx, err) || source(arg, buf, n, err) < 0 || send(gx, buf, n, err) < 0)
+			return -1;
+		sent += n;
+		if (gx->progress)
+			ub_progress_update(gx->progress, sent);
+	}
+	if (!gx->no_crc) {
+		uint8_t sum[4];
+
+		rc = wait_for(gx, CRC, STA_MS, NULL, err);
+		if (rc == ROM_WAITING)
+			return -2;
+		if (rc < 0)
+			return rc == -1 ? -1 : ub_fail(err, UB_EFAIL, "no ~crc~ from the loader "
+						       "after %" PRIu64 " bytes of '%s'", len, line);
+		for (int i = 0; i < 4; i++)
+			sum[i] = (uint8_t)(xorsum >> (24 - 8 * i));
+		if (send(gx, sum, 4, err) < 0)
+			return -1;
+	}
+	memset(&seen, 0, sizeof(seen));
+	rc = wait_any(gx, done, 5, DOWN_DONE_MS, &seen, err);
+	if (rc == ROM_WAITING)
+		return -2;
+	if (rc == 2 || rc == 3) {
+		wait_for(gx, PROMPT, GAP_MS, &seen, err);
+		if (seen.len >= strlen(PROMPT))
+			seen.text[seen.len - strlen(PROMPT)] = 0;
+		ub_info(gx->log, "'%s': the loader says '%s'", line, one_line(seen.text));
+		return -2;
+	}
+	if (rc == 4)
+		return loader_refused(gx, line, &seen, err);
+	if (rc < 0)
+		return rc == -1 ? -1 : ub_fail(err, UB_EFAIL, "the loader did not finish '%s' "
+					       "within %d s", line, DOWN_DONE_MS / 1000);
+	/* ~fin~ or a reboot into the banner: either way the next prompt ends it. */
+	if (rc == 1)
+		return wait_banner(gx, err);
+	rc = wait_for(gx, PROMPT, DOWN_DONE_MS, NULL, err);
+	if (rc < 0)
+		return rc == -1 ? -1 : ub_fail(err, UB_EFAIL, "no boot> prompt after '%s'", line);
+	return settle(gx, err);
+}
+
+int gx_write(struct gx *gx, const char *verb, const char *target, uint64_t len,
+	     uint32_t xorsum, int retries, gx_source_fn source, int (*rewind)(void *arg),
+	     void *arg, struct ub_err *err)
+{
+	char line[128];
+	int rc, tries = 0;
+
+	snprintf(line, sizeof(line), "%s %s %" PRIu64, verb, target, len);
+	for (;;) {
+		gx->in_transfer = 1;
+		rc = write_one(gx, line, len, xorsum, source, arg, err);
+		gx->in_transfer = 0;
+		if (rc != -2)
+			break;
+		if (tries++ == retries)
+			return ub_fail(err, UB_EFAIL, "'%s' did not complete in %d tries (the loader "
+				       "rejected the checksum, or the box reset); check the wiring and "
+				       "run the command again", line, tries);
+		if (rewind(arg) < 0)
+			return ub_fail(err, UB_EFAIL, "cannot rewind the image for a retry");
+		if (recover(gx, err) < 0)
+			return -1;
+		ub_info(gx->log, "retrying '%s' (%d of %d)", line, tries, retries);
+	}
+	return rc;
+}
