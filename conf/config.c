@@ -31,6 +31,34 @@ static int on_key(void *user, const char *section, const char *name,
 	return pass->apply(pass->ctx, name, value, pass->err) == 0;
 }
 
+/*
+ * inih reads lines of at most INI_MAX_LINE bytes (200 as Debian builds it)
+ * and parses the rest of a longer one as a line of its own: refuse those.
+ */
+#define CONF_MAX_LINE 200
+
+static int check_line_lengths(const char *path, struct ub_err *err)
+{
+	FILE *f = fopen(path, "r");
+	int c, line = 1;
+	size_t len = 0;
+
+	if (!f)
+		return 0;  /* ini_parse reports it */
+	while ((c = getc(f)) != EOF) {
+		if (c == '\n') {
+			line++;
+			len = 0;
+		} else if (++len >= CONF_MAX_LINE - 1) {
+			fclose(f);
+			return ub_fail(err, UB_EUSAGE, "%s:%d: line longer than %d characters",
+				       path, line, CONF_MAX_LINE - 2);
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
 static int apply_section(const char *path, const char *section,
 			 ub_conf_apply_fn apply, void *ctx, int *found,
 			 struct ub_err *err)
@@ -40,6 +68,8 @@ static int apply_section(const char *path, const char *section,
 	int line;
 
 	pass.err = &inner;
+	if (check_line_lengths(path, err) < 0)
+		return -1;
 	line = ini_parse(path, on_key, &pass);
 	*found = pass.found;
 	if (line < 0)

@@ -618,7 +618,8 @@ static void stage1_byte(struct gx_sim *m, uint64_t now, uint8_t b)
 		stage1_count(m, b);
 		break;
 	case S1_PAYLOAD:
-		if (++m->s1_got == m->s1_transfer - 4) {
+		/* §1.2 table: the 0x6612 payload ends at file offset 0x4000 (0x3FE0 B). */
+		if (++m->s1_got == (m->s1_transfer == 0x4000 ? 0x3FE0u : m->s1_transfer - 4)) {
 			m->s1_phase = m->legacy ? S1_TAIL : S1_TERM;
 			m->s1_got = 0;
 		}

@@ -92,6 +92,23 @@ START_TEST(syntax_error)
 }
 END_TEST
 
+START_TEST(overlong_line)
+{
+	char path[64], used[256], text[400];
+	struct seen s = { "" };
+	struct ub_err err = { 0 };
+
+	snprintf(text, sizeof(text), "[beken-spi]\nspi = sim:bk7231n,image=/%0250d\n", 0);
+	tu_tmpfile(path, sizeof(path));
+	tu_write_file(path, text, strlen(text));
+	ck_assert_int_eq(ub_conf_load(path, "beken-spi", NULL, record, &s, used, sizeof(used), &err), -1);
+	ck_assert_int_eq(err.status, UB_EUSAGE);
+	ck_assert_msg(strstr(err.msg, ":2: line longer than 198 characters"), "%s", err.msg);
+	ck_assert_str_eq(s.log, "");
+	unlink(path);
+}
+END_TEST
+
 START_TEST(xdg_search)
 {
 	char dir[] = "/tmp/unbrick-xdg-XXXXXX", sub[128], path[160], used[256];
@@ -137,6 +154,7 @@ int main(void)
 	tcase_add_test(tc, program_then_board);
 	tcase_add_test(tc, errors_name_file_and_line);
 	tcase_add_test(tc, syntax_error);
+	tcase_add_test(tc, overlong_line);
 	tcase_add_test(tc, xdg_search);
 	tcase_add_test(tc, no_file_no_board_is_fine);
 	suite_add_tcase(s, tc);

@@ -112,6 +112,10 @@ START_TEST(stage1_sizes)
 	ck_assert_uint_eq(gx_stage1_size(0x6705), 0x2000);
 	ck_assert_uint_eq(gx_stage1_size(0x6612), 0x4000);
 	ck_assert_uint_eq(gx_stage1_size(0x1234), 0x1000);
+	/* The payload: 8188, 0x3FE0 or 4092 bytes. */
+	ck_assert_uint_eq(gx_stage1_payload(0x6701), 8188);
+	ck_assert_uint_eq(gx_stage1_payload(0x6612), 0x3FE0);
+	ck_assert_uint_eq(gx_stage1_payload(0x1234), 4092);
 }
 END_TEST
 

@@ -735,6 +735,149 @@ START_TEST(reset_sequence_on_dtr)
 }
 END_TEST
 
+/* ---- boot variants, through -p sim:gx ---- */
+
+struct variant {
+	const char *opts;
+	const char *trace;  /* a line the box's trace must have */
+};
+
+static const struct variant handshakes[] = {
+	{ "handshake=B0B058", "stage1 ok" },
+	{ "handshake=B8B0FF58", "stage1 ok" },
+	{ "handshake=B0B0FF58", "stage1 ok" },
+	{ "handshake=00B0B058", "stage1 ok" },
+	{ "handshake=B8B0FF58,split=1", "stage1 ok" },
+	{ "noise=\\r\\nIPL v1.2 X-boot\\r\\nXtal 24M\\r\\n,handshake=B0B058", "stage1 ok" },
+	{ "runget=19RUkgd:3\\r\\nNGET", "stage2 ok" },
+	{ "runget=RUN\\r\\nGET", "stage2 ok" },
+	{ "runget=run get", "stage2 ok" },
+	{ "runget=xxGET", "stage2 ok" },
+	{ "runget=RUN", "stage2 ok" },
+	{ "loader-chip=0x6612", "stage1 ok chip=0x6612 bytes=16361" },
+	{ "loader-chip=0x6616", "stage1 ok chip=0x6616 bytes=8197" },
+	{ "loader-chip=0x1234", "stage1 ok chip=0x1234 bytes=4101" },
+};
+
+START_TEST(boot_variants)
+{
+	char path[64], opts[256];
+	struct box box;
+	struct tu_run r;
+	const char *chip = strstr(handshakes[_i].opts, "loader-chip=");
+
+	tu_tmpfile(path, sizeof(path));
+	make_loader(path, chip ? (uint16_t)strtoul(chip + 12, NULL, 16) : 0x6701, 115200,
+		    24 * 1024);
+	snprintf(opts, sizeof(opts), "%s", handshakes[_i].opts);
+	box_start(&box, opts);
+	GX(&r, &box, "-L", path, "dump", "TABLE");
+	assert_ok(&r);
+	ck_assert_uint_eq(r.outlen, 512);
+	tu_run_free(&r);
+	box_stop(&box);
+	ck_assert_msg(file_has(box.trace, handshakes[_i].trace), "%s: no '%s' in the trace",
+		      handshakes[_i].opts, handshakes[_i].trace);
+	box_free(&box);
+	unlink(path);
+}
+END_TEST
+
+/* A loader without "toob" (gx6605s-generic): no XOR-sums in command mode. */
+START_TEST(legacy_loader)
+{
+	char path[64], out[64];
+	uint8_t *b = malloc(20000);
+	struct box box;
+	struct tu_run r;
+
+	for (size_t i = 0; i < 20000; i++)
+		b[i] = next_random();
+	memcpy(b, "\x11\x32\x01\x00", 4);
+	tu_tmpfile(path, sizeof(path));
+	tu_write_file(path, b, 20000);
+	free(b);
+	tmp_out(out, sizeof(out));
+	box_start(&box, "legacy=1,loader-chip=0x3211");
+	GX(&r, &box, "-L", path, "dump", "BOOT", "-o", out);
+	assert_ok(&r);
+	ck_assert_ptr_nonnull(strstr(r.err, "this legacy loader sends no XOR-sums"));
+	ck_assert(slice_equals(out, flash_img, 0, 64 << 10));
+	tu_run_free(&r);
+	box_stop(&box);
+	ck_assert(file_has(box.trace, "stage2 ok"));
+	box_free(&box);
+	unlink(path);
+	unlink(out);
+}
+END_TEST
+
+/* --chip in a loader directory, and a board profile with port, loader, reset. */
+START_TEST(chip_lookup_and_board_profile)
+{
+	char dir[512], conf[64], text[2048];
+	struct box box;
+	struct tu_run r;
+
+	if (!tu_shared("gx/loaders", dir, sizeof(dir)))
+		return;
+	box_start(&box, "");
+	GX(&r, &box, "--loader-dir", dir, "--chip", "6702H5", "boot");
+	assert_ok(&r);
+	tu_run_free(&r);
+	box_free(&box);
+	box_start(&box, "");
+	GX(&r, &box, "--loader-dir", dir, "--chip", "cygnus", "boot");
+	assert_error(&r, 2, "--chip 'cygnus' matches several loaders in");
+	tu_run_free(&r);
+	GX(&r, &box, "--loader-dir", dir, "--chip", "gx6677", "boot");
+	assert_error(&r, 2, "no loader for 'gx6677' in");
+	tu_run_free(&r);
+	box_free(&box);
+	box_start(&box, "reset-line=rts,power-delay=300");
+	tu_tmpfile(conf, sizeof(conf));
+	/* Through sim:, whose modem lines reach the emulator. */
+	snprintf(text, sizeof(text), "[gx-upload]\nloader-dir = %s\n\n[board stb]\n"
+		 "port = %s\nchip = gemini-6702H5\nreset = rts=1,50ms,rts=0\n", dir,
+		 via == VIA_SIM ? "sim:gx,reset-line=rts,power-delay=600,trace=@T" : box.spec);
+	if (strstr(text, "@T")) {
+		char *at = strstr(text, "@T"), rest[1024];
+
+		snprintf(rest, sizeof(rest), "%s", at + 2);
+		snprintf(at, sizeof(text) - (size_t)(at - text), "%s%s", box.trace, rest);
+	}
+	tu_write_file(conf, text, strlen(text));
+	tu_run(&r, "gx-upload", NULL, NULL, (const char *const[]){ "-c", conf, "-b", "stb", "-q",
+								   "dump", "TABLE", NULL });
+	assert_ok(&r);
+	ck_assert(r.outlen == 512);
+	tu_run_free(&r);
+	box_stop(&box);
+	ck_assert(file_has(box.trace, "modem rts=1\nmodem rts=0\n"));
+	box_free(&box);
+	unlink(conf);
+}
+END_TEST
+
+START_TEST(shell_from_a_pipe)
+{
+	char in[64];
+	struct box box;
+	struct tu_run r;
+
+	tu_tmpfile(in, sizeof(in));
+	tu_write_file(in, "flash badinfo\nsflash_otp getregion\n", 35);
+	box_start(&box, "");
+	gx(&r, &box, in, (const char *const[]){ "-L", loader, "shell", NULL });
+	assert_ok(&r);
+	ck_assert_msg(strstr(r.out, "flash badinfo: no bad blocks") &&
+		      strstr(r.out, "sflash otp region: "), "%s", r.out);
+	tu_run_free(&r);
+	box_free(&box);
+	unlink(in);
+}
+END_TEST
+
 static void use_pty(void)
 {
 	via = VIA_PTY;
@@ -801,6 +944,10 @@ static TCase *sim_cases(void)
 	tcase_add_test(tc, box_reset_mid_dump_is_recovered);
 	tcase_add_test(tc, taurus_rom_stage_at_100000);
 	tcase_add_test(tc, reset_sequence_on_dtr);
+	tcase_add_loop_test(tc, boot_variants, 0, sizeof(handshakes) / sizeof(handshakes[0]));
+	tcase_add_test(tc, legacy_loader);
+	tcase_add_test(tc, chip_lookup_and_board_profile);
+	tcase_add_test(tc, shell_from_a_pipe);
 	return tc;
 }
 

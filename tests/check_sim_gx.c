@@ -369,14 +369,20 @@ static uint8_t *make_image(char *path, size_t pathlen)
 	return img;
 }
 
-/* Stage 1 for transfer size t: 59, LE32 t/4, payload (t-4 bytes), "boot". */
+/* Stage 1 payload bytes for transfer size t (§1.2 table: 0x3FE0 for 0x4000). */
+static size_t payload_len(uint32_t t)
+{
+	return t == 0x4000 ? 0x3FE0 : t - 4;
+}
+
+/* Stage 1 for transfer size t: 59, LE32 t/4, payload, "boot". */
 static void send_stage1(struct dev *d, uint32_t t, const uint8_t *payload)
 {
 	uint8_t hdr[5] = { 0x59 };
 
 	put_le32(hdr + 1, t / 4);
 	wr(d, hdr, 5);
-	wr(d, payload, t - 4);
+	wr(d, payload, payload_len(t));
 	wr(d, "boot", 4);
 }
 
@@ -535,7 +541,7 @@ static void boot_loader_file(const struct loader_case *l)
 	s1[0] = 0x59;
 	put_le32(s1 + 1, l->t / 4);
 	wr(&d, s1, 5);
-	wr(&d, file + 0x20, l->t - 4);
+	wr(&d, file + 0x20, payload_len(l->t));
 	wr(&d, "boot", 4);
 	set_line(d.fd, 115200, 0);   /* at once, like the vendor tool */
 	expect(&d, "RUNGET", 3000);
@@ -544,8 +550,8 @@ static void boot_loader_file(const struct loader_case *l)
 	expect(&d, "GxLoader SDK", 10000);
 	expect(&d, "boot> ", 2000);
 	dev_stop(&d);
-	snprintf(want, sizeof(want), "stage1 ok chip=0x%04x bytes=%u",
-		 l->chip, l->t + 5);
+	snprintf(want, sizeof(want), "stage1 ok chip=0x%04x bytes=%zu",
+		 l->chip, payload_len(l->t) + 9);
 	ck_trace(&d, want);
 	snprintf(want, sizeof(want), "stage2 ok sum=0x%08x size=%zu",
 		 sum32(img, n), n);

@@ -31,6 +31,7 @@
 /* Without a partition table, BOOT is taken as large as it comes (notes §1.3). */
 #define BOOT_MAX 0x20000u
 #define SHELL_ESCAPE 0x1d  /* ^] */
+#define SHELL_LINGER_MS 500
 
 enum {
 	OPT_PORT = 'p', OPT_BAUD = 'B', OPT_LOADER = 'L', OPT_OUTPUT = 'o', OPT_CONFIG = 'c',
@@ -836,6 +837,15 @@ static int cmd_shell(struct run *r)
 			break;
 		rc = ub_port_write(r->port, buf, (size_t)n, &r->err);
 	}
+	/* Input from a file or pipe: let the last answers arrive. */
+	while (rc == 0 && !tty && !r->stop) {
+		ssize_t n = gx_read_some(&r->gx, buf, sizeof(buf), SHELL_LINGER_MS, &r->err);
+
+		if (n <= 0 || write(STDOUT_FILENO, buf, (size_t)n) < 0) {
+			rc = n < 0 ? -1 : 0;
+			break;
+		}
+	}
 	if (tty)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
 	return rc;
@@ -945,6 +955,8 @@ static int connect_box(struct run *r)
 	r->gx.progress = &r->progress;
 	rc = gx_connect(&r->gx, &r->err);
 	r->gx.progress = NULL;
+	if (rc >= 0 && r->gx.no_crc)
+		ub_warn(&r->log, "this legacy loader sends no XOR-sums: dumps cannot be checked");
 	if (rc == 0)
 		ub_info(&r->log, "loader running: %s %s, flash %s (%" PRIu64 " KiB), %d partitions",
 			r->gx.info.chip_model, r->gx.info.board, r->gx.info.flash_model,

@@ -45,6 +45,14 @@ size_t gx_stage1_size(uint16_t chip)
 	}
 }
 
+size_t gx_stage1_payload(uint16_t chip)
+{
+	size_t t = gx_stage1_size(chip);
+
+	/* 0x6612 sends file[0x20..0x4000): the header is not made up for. */
+	return t == 0x4000 ? 0x3FE0 : t - 4;
+}
+
 static uint32_t le32(const uint8_t *p)
 {
 	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -89,13 +97,15 @@ int gx_loader_load(const char *path, struct gx_loader *ld, struct ub_err *err)
 		ld->chip = (uint16_t)(ld->data[6] | ld->data[7] << 8);
 		ld->baud = le32(ld->data + 8);
 		ld->stage1_len = gx_stage1_size(ld->chip);
-		need = LOADER_HEADER + ld->stage1_len - 4;
+		ld->payload = gx_stage1_payload(ld->chip);
+		need = LOADER_HEADER + ld->payload;
 	} else if (ld->len >= 4 && ld->data[0] == 0x11 && ld->data[1] == 0x32) {
 		/* Legacy header "11 32 01 00" (chip 0x3211), notes §1.2. */
 		ld->legacy = 1;
 		ld->chip = 0x3211;
 		ld->stage1_len = gx_stage1_size(ld->chip);
-		need = 4 + ld->stage1_len - 4;
+		ld->payload = gx_stage1_payload(ld->chip);
+		need = 4 + ld->payload;
 	} else {
 		return ub_fail(err, UB_EUSAGE, "%s is not a GX loader: no \"toob\" magic "
 			       "(is it a flash image? loaders are the *.boot files)", path);
@@ -431,7 +441,7 @@ static int settle(struct gx *gx, struct ub_err *err)
 
 static int send_stage1(struct gx *gx, const struct gx_loader *ld, struct ub_err *err)
 {
-	size_t payload = ld->stage1_len - 4;
+	size_t payload = ld->payload;
 	size_t from = ld->legacy ? 4 : LOADER_HEADER;
 	uint8_t head[5] = { 0x59 };
 
@@ -576,7 +586,7 @@ static int boot_loader(struct gx *gx, struct ub_err *err)
 	int rc;
 
 	ub_info(gx->log, "boot ROM answered; sending stage 1 of %s (chip 0x%04x, %zu bytes)",
-		ld->path, ld->chip, ld->stage1_len - 4);
+		ld->path, ld->chip, ld->payload);
 	if (send_stage1(gx, ld, err) < 0)
 		return -1;
 	/* The loader talks at 115200 whatever the ROM stage used (notes §1.1). */
@@ -593,7 +603,6 @@ static int boot_loader(struct gx *gx, struct ub_err *err)
 	ub_info(gx->log, "sending stage 2 (%zu bytes)", ld->len);
 	if (send_stage2(gx, ld, err) < 0 || wait_banner(gx, err) < 0)
 		return -1;
-	gx->no_crc = ld->legacy;
 	return 0;
 }
 
@@ -610,6 +619,7 @@ int gx_connect(struct gx *gx, struct ub_err *err)
 	unsigned baud = rom_baud(gx);
 	int saw;
 
+	gx->no_crc = gx->loader && gx->loader->legacy;
 	/* A loader left running from an earlier run answers a bare newline. */
 	discard_input(gx);
 	if (ub_port_set_baud(gx->port, GX_LOADER_BAUD, err) < 0 || send(gx, "\n", 1, err) < 0)

@@ -27,6 +27,7 @@ struct gx_loader {
 	uint32_t baud;      /* header 0x08; 0 when absent */
 	int legacy;         /* no "toob" magic */
 	size_t stage1_len;  /* T: stage 1 word count * 4 */
+	size_t payload;     /* stage 1 payload bytes */
 	char path[256];
 };
 
@@ -36,6 +37,9 @@ void gx_loader_free(struct gx_loader *ld);
 
 /* Stage 1 transfer size T for a chip id (8192, 0x4000 or 4096). */
 size_t gx_stage1_size(uint16_t chip);
+
+/* Stage 1 payload bytes: T - 4, but 0x3FE0 for T = 0x4000 (notes §1.2 table). */
+size_t gx_stage1_payload(uint16_t chip);
 
 /* Additive sum of bytes, the stage 2 checksum. */
 uint32_t gx_sum32(const uint8_t *p, size_t len);
