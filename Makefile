@@ -94,7 +94,7 @@ PROGRAM_SRC_uart-sim := sim/uart-sim.c
 MAIN_SRCS := $(foreach p,$(PROGRAMS) $(TOOLS),$(PROGRAM_SRC_$(p)))
 
 LIB_SRCS := \
-	common/err.c common/log.c common/parse.c common/image.c common/progress.c \
+	common/err.c common/log.c common/parse.c common/image.c common/progress.c common/cli.c \
 	common/sigint.c $(VOLTAGE_SRC) \
 	conf/config.c \
 	gpio/gpio.c $(GPIO_BACKEND) \

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "beken.h"
+#include "cli.h"
 #include "config.h"
 #include "image.h"
 #include "nor.h"
@@ -118,17 +119,6 @@ static void usage(FILE *f)
 		"For more details see beken-spi(1).\n");
 }
 
-static int set_string(char **slot, const char *value, struct ub_err *err)
-{
-	char *copy = strdup(value);
-
-	if (!copy)
-		return ub_fail(err, UB_EFAIL, "out of memory");
-	free(*slot);
-	*slot = copy;
-	return 0;
-}
-
 static int parse_number(const char *name, const char *value, uint64_t *out,
 			struct ub_err *err)
 {
@@ -152,16 +142,17 @@ static int parse_speed(const char *value, uint32_t *hz, struct ub_err *err)
 	return 0;
 }
 
-static int apply_option(struct opts *o, int id, const char *arg, struct ub_err *err)
+static int apply_option(void *ctx, int id, const char *arg, struct ub_err *err)
 {
+	struct opts *o = ctx;
 	int mode;
 
 	switch (id) {
-	case OPT_SPI: return set_string(&o->spi, arg, err);
-	case OPT_CEN: return set_string(&o->cen, arg, err);
-	case OPT_OUTPUT: return set_string(&o->output, arg, err);
-	case OPT_CONFIG: return set_string(&o->config, arg, err);
-	case OPT_BOARD: return set_string(&o->board, arg, err);
+	case OPT_SPI: return ub_cli_set_string(&o->spi, arg, err);
+	case OPT_CEN: return ub_cli_set_string(&o->cen, arg, err);
+	case OPT_OUTPUT: return ub_cli_set_string(&o->output, arg, err);
+	case OPT_CONFIG: return ub_cli_set_string(&o->config, arg, err);
+	case OPT_BOARD: return ub_cli_set_string(&o->board, arg, err);
 	case OPT_SPEED: return parse_speed(arg, &o->speed_hz, err);
 	case OPT_OFFSET:
 		o->has_offset = 1;
@@ -190,42 +181,12 @@ static int apply_option(struct opts *o, int id, const char *arg, struct ub_err *
 	}
 }
 
-/* Config keys are long option names; flags take yes/no/true/false/1/0. */
+static const struct ub_cli cli = { PROG, short_options, long_options, apply_option };
+
 static int apply_config_key(void *ctx, const char *key, const char *value,
 			    struct ub_err *err)
 {
-	const struct option *opt;
-
-	for (opt = long_options; opt->name; opt++)
-		if (strcmp(opt->name, key) == 0)
-			break;
-	if (!opt->name || opt->val == OPT_CONFIG || opt->val == OPT_BOARD ||
-	    opt->val == OPT_HELP || opt->val == OPT_VERSION)
-		return ub_fail(err, UB_EUSAGE, "unknown key '%s' for " PROG, key);
-	if (opt->has_arg == no_argument) {
-		if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0"))
-			return 0;
-		if (strcmp(value, "yes") && strcmp(value, "true") && strcmp(value, "1"))
-			return ub_fail(err, UB_EUSAGE, "key '%s' takes yes or no, not '%s'", key, value);
-	}
-	return apply_option(ctx, opt->val, value, err);
-}
-
-static int parse_args(int argc, char **argv, struct opts *o, struct ub_err *err)
-{
-	int c;
-
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
-		if (c == '?' || c == ':')
-			return ub_fail(err, UB_EUSAGE, "%s '%s'; try '" PROG " --help'",
-				       c == ':' ? "missing value for" : "unknown option",
-				       argv[optind - 1]);
-		if (apply_option(o, c, optarg, err))
-			return -1;
-	}
-	return 0;
+	return ub_cli_config_key(&cli, ctx, key, value, err);
 }
 
 /* The command line is read twice: first to find -c/-b, then over the config. */
@@ -234,7 +195,7 @@ static int load_options(int argc, char **argv, struct opts *o, struct ub_err *er
 	struct opts first = { 0 };
 	int rc;
 
-	rc = parse_args(argc, argv, &first, err);
+	rc = ub_cli_parse_args(&cli, argc, argv, &first, err);
 	if (!rc && !first.help && !first.version) {
 		char used[4096];
 
@@ -242,7 +203,7 @@ static int load_options(int argc, char **argv, struct opts *o, struct ub_err *er
 				  used, sizeof(used), err);
 	}
 	if (!rc)
-		rc = parse_args(argc, argv, o, err);
+		rc = ub_cli_parse_args(&cli, argc, argv, o, err);
 	free(first.spi);
 	free(first.cen);
 	free(first.output);

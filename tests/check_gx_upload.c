@@ -564,6 +564,34 @@ START_TEST(box_reset_mid_dump_is_recovered)
 }
 END_TEST
 
+/* Lost and late bytes: a short transfer is read again; stalls are waited out. */
+START_TEST(dropped_and_delayed_bytes)
+{
+	char out[64];
+	struct box box;
+	struct tu_run r;
+
+	tmp_out(out, sizeof(out));
+	box_start(&box, "drop-rate=0.003,seed=7");
+	GX(&r, &box, "-L", loader, "--retries", "10", "dump", "TABLE", "-o", out);
+	assert_ok(&r);
+	ck_assert(slice_equals(out, flash_img, 0x10000, 512));
+	tu_run_free(&r);
+	box_stop(&box);
+	ck_assert_uint_gt(tu_stat(box.stats, "drops"), 0);
+	box_free(&box);
+	box_start(&box, "delay-rate=0.0005,delay=300,seed=3");
+	GX(&r, &box, "-L", loader, "dump", "BOOT", "-o", out);
+	assert_ok(&r);
+	ck_assert(slice_equals(out, flash_img, 0, 64 << 10));
+	tu_run_free(&r);
+	box_stop(&box);
+	ck_assert_uint_gt(tu_stat(box.stats, "delays"), 0);
+	box_free(&box);
+	unlink(out);
+}
+END_TEST
+
 /* ---- a loader already running ---- */
 
 START_TEST(prompt_already_there)
@@ -948,6 +976,7 @@ static TCase *sim_cases(void)
 	tcase_add_test(tc, legacy_loader);
 	tcase_add_test(tc, chip_lookup_and_board_profile);
 	tcase_add_test(tc, shell_from_a_pipe);
+	tcase_add_test(tc, dropped_and_delayed_bytes);
 	return tc;
 }
 

@@ -11,6 +11,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "config.h"
 #include "gx.h"
 #include "image.h"
@@ -140,17 +141,6 @@ static void usage(FILE *f)
 
 /* ---- options ---- */
 
-static int set_string(char **slot, const char *value, struct ub_err *err)
-{
-	char *copy = strdup(value);
-
-	if (!copy)
-		return ub_fail(err, UB_EFAIL, "out of memory");
-	free(*slot);
-	*slot = copy;
-	return 0;
-}
-
 static int parse_int(const char *name, const char *value, uint64_t min, uint64_t max,
 		     int *out, struct ub_err *err)
 {
@@ -163,19 +153,20 @@ static int parse_int(const char *name, const char *value, uint64_t min, uint64_t
 	return 0;
 }
 
-static int apply_option(struct opts *o, int id, const char *arg, struct ub_err *err)
+static int apply_option(void *ctx, int id, const char *arg, struct ub_err *err)
 {
+	struct opts *o = ctx;
 	int v = 0, mode;
 
 	switch (id) {
-	case OPT_PORT: return set_string(&o->port, arg, err);
-	case OPT_RESET: return set_string(&o->reset, arg, err);
-	case OPT_LOADER: return set_string(&o->loader, arg, err);
-	case OPT_CHIP: return set_string(&o->chip, arg, err);
-	case OPT_LOADER_DIR: return set_string(&o->loader_dir, arg, err);
-	case OPT_OUTPUT: return set_string(&o->output, arg, err);
-	case OPT_CONFIG: return set_string(&o->config, arg, err);
-	case OPT_BOARD: return set_string(&o->board, arg, err);
+	case OPT_PORT: return ub_cli_set_string(&o->port, arg, err);
+	case OPT_RESET: return ub_cli_set_string(&o->reset, arg, err);
+	case OPT_LOADER: return ub_cli_set_string(&o->loader, arg, err);
+	case OPT_CHIP: return ub_cli_set_string(&o->chip, arg, err);
+	case OPT_LOADER_DIR: return ub_cli_set_string(&o->loader_dir, arg, err);
+	case OPT_OUTPUT: return ub_cli_set_string(&o->output, arg, err);
+	case OPT_CONFIG: return ub_cli_set_string(&o->config, arg, err);
+	case OPT_BOARD: return ub_cli_set_string(&o->board, arg, err);
 	case OPT_BAUD:
 		if (parse_int("--baud", arg, 1200, 4000000, &v, err))
 			return -1;
@@ -202,42 +193,11 @@ static int apply_option(struct opts *o, int id, const char *arg, struct ub_err *
 	}
 }
 
-/* Config keys are long option names; flags take yes/no/true/false/1/0. */
+static const struct ub_cli cli = { PROG, short_options, long_options, apply_option };
+
 static int apply_config_key(void *ctx, const char *key, const char *value, struct ub_err *err)
 {
-	const struct option *opt;
-
-	for (opt = long_options; opt->name; opt++)
-		if (strcmp(opt->name, key) == 0)
-			break;
-	if (!opt->name || opt->val == OPT_CONFIG || opt->val == OPT_BOARD ||
-	    opt->val == OPT_HELP || opt->val == OPT_VERSION)
-		return ub_fail(err, UB_EUSAGE, "unknown key '%s' for " PROG, key);
-	if (opt->has_arg == no_argument) {
-		if (!strcmp(value, "no") || !strcmp(value, "false") || !strcmp(value, "0"))
-			return 0;
-		if (strcmp(value, "yes") && strcmp(value, "true") && strcmp(value, "1"))
-			return ub_fail(err, UB_EUSAGE, "key '%s' takes yes or no, not '%s'", key, value);
-	}
-	return apply_option(ctx, opt->val, value, err);
-}
-
-/* Options may follow the command ("dump BOOT -o boot.bin"): getopt permutes. */
-static int parse_args(int argc, char **argv, struct opts *o, struct ub_err *err)
-{
-	int c;
-
-	opterr = 0;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
-		if (c == '?' || c == ':')
-			return ub_fail(err, UB_EUSAGE, "%s '%s'; try '" PROG " --help'",
-				       c == ':' || (optopt && strchr(short_options, optopt)) ?
-				       "missing value for" : "unknown option", argv[optind - 1]);
-		if (apply_option(o, c, optarg, err))
-			return -1;
-	}
-	return 0;
+	return ub_cli_config_key(&cli, ctx, key, value, err);
 }
 
 static void free_opts(struct opts *o)
@@ -259,7 +219,7 @@ static int load_options(int argc, char **argv, struct opts *o, struct ub_err *er
 
 	o->retries = 3;
 	o->timeout_s = 30;
-	rc = parse_args(argc, argv, &first, err);
+	rc = ub_cli_parse_args(&cli, argc, argv, &first, err);
 	if (!rc && !first.help && !first.version) {
 		char used[4096];
 
@@ -267,7 +227,7 @@ static int load_options(int argc, char **argv, struct opts *o, struct ub_err *er
 				  used, sizeof(used), err);
 	}
 	if (!rc)
-		rc = parse_args(argc, argv, o, err);
+		rc = ub_cli_parse_args(&cli, argc, argv, o, err);
 	free_opts(&first);
 	return rc;
 }

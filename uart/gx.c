@@ -842,13 +842,11 @@ static int read_be32(struct gx *gx, uint32_t *v, struct ub_err *err)
 	return rc;
 }
 
-/* One framed read. -2: the transfer was damaged (retry); -1: hard error. */
-static int read_one(struct gx *gx, const char *line, uint8_t *data, size_t len,
-		    struct ub_err *err)
+/* Send a transfer command and wait for its ~sta~: 0, -2 (retry) or -1. */
+static int start_transfer(struct gx *gx, const char *line, struct ub_err *err)
 {
 	static const char *const start[] = { STA, PROMPT };
 	struct seen seen = { .len = 0 };
-	uint32_t want = 0, got;
 	int rc;
 
 	if (send_command(gx, line, err) < 0)
@@ -860,8 +858,18 @@ static int read_one(struct gx *gx, const char *line, uint8_t *data, size_t len,
 		return -2;
 	if (rc == -2)
 		return ub_fail(err, UB_EFAIL, "no ~sta~ from the loader after '%s'", line);
+	return rc < 0 ? -1 : 0;
+}
+
+/* One framed read. -2: the transfer was damaged (retry); -1: hard error. */
+static int read_one(struct gx *gx, const char *line, uint8_t *data, size_t len,
+		    struct ub_err *err)
+{
+	uint32_t want = 0, got;
+	int rc = start_transfer(gx, line, err);
+
 	if (rc < 0)
-		return -1;
+		return rc;
 	rc = read_exact(gx, data, len, err);
 	if (rc == 0 && !gx->no_crc) {
 		rc = wait_for(gx, CRC, GAP_MS, NULL, err);
@@ -968,23 +976,14 @@ int gx_read(struct gx *gx, const char *verb, uint64_t addr, uint64_t len, size_t
 static int write_one(struct gx *gx, const char *line, uint64_t len, uint32_t xorsum,
 		     gx_source_fn source, void *arg, struct ub_err *err)
 {
-	static const char *const start[] = { STA, PROMPT };
 	static const char *const done[] = { FIN, "Partition Version", "err:", "ERR:", PROMPT };
 	struct seen seen = { .len = 0 };
 	uint8_t buf[DOWN_CHUNK];
 	uint64_t sent = 0;
-	int rc;
+	int rc = start_transfer(gx, line, err);
 
-	if (send_command(gx, line, err) < 0)
-		return -1;
-	rc = wait_any(gx, start, 2, STA_MS, &seen, err);
-	if (rc == 1)
-		return loader_refused(gx, line, &seen, err);
-	if (rc == ROM_WAITING)
-		return -2;
 	if (rc < 0)
-		return rc == -1 ? -1 : ub_fail(err, UB_EFAIL, "no ~sta~ from the loader after '%s'",
-					       line);
+		return rc;
 	while (sent < len) {
 		size_t n = len - sent < sizeof(buf) ? (size_t)(len - sent) : sizeof(buf);
 
