@@ -640,6 +640,23 @@ START_TEST(taurus_rom_stage_at_100000)
 }
 END_TEST
 
+/* -B overrides the loader header's rate: a 115200 loader on a 100000 ROM. */
+START_TEST(rom_baud_option)
+{
+	struct box box;
+	struct tu_run r;
+
+	box_start(&box, "rom-baud=100000,power-delay=500");
+	GX(&r, &box, "-L", loader, "-B", "100000", "boot");
+	assert_ok(&r);
+	tu_run_free(&r);
+	box_stop(&box);
+	ck_assert(file_has(box.trace, "line baud=100000"));
+	ck_assert(file_has(box.trace, "stage2 ok"));
+	box_free(&box);
+}
+END_TEST
+
 /* ---- bad input: one line, the status, nothing written ---- */
 
 struct bad_case {
@@ -977,6 +994,7 @@ static TCase *sim_cases(void)
 	tcase_add_test(tc, chip_lookup_and_board_profile);
 	tcase_add_test(tc, shell_from_a_pipe);
 	tcase_add_test(tc, dropped_and_delayed_bytes);
+	tcase_add_test(tc, rom_baud_option);
 	return tc;
 }
 
