@@ -664,27 +664,31 @@ struct bad_case {
 	const char *args[8];
 	int status;
 	const char *msg;
+	int early;        /* refused before the port is opened */
 };
 
 static const struct bad_case bad[] = {
-	{ "", { "-L", "@junk", "boot" }, 2, "is not a GX loader: no \"toob\" magic" },
-	{ "", { "-L", "@short", "boot" }, 2, "shorter than its stage 1 (8220 bytes for chip 0x6701)" },
-	{ "", { "-L", "@loader", "dump", "ROOTFS" }, 2, "no partition 'ROOTFS' on this box" },
+	{ "", { "-L", "@junk", "boot" }, 2, "is not a GX loader: no \"toob\" magic", 1 },
+	{ "", { "-L", "@short", "boot" }, 2, "shorter than its stage 1 (8220 bytes for chip 0x6701)", 1 },
+	{ "", { "-L", "@loader", "dump", "ROOTFS" }, 2, "no partition 'ROOTFS' on this box", 0 },
 	{ "", { "-L", "@loader", "dump", "BOOT", "70000" }, 2,
-	  "70000 bytes do not fit partition BOOT (65536 bytes at 0x000000)" },
+	  "70000 bytes do not fit partition BOOT (65536 bytes at 0x000000)", 0 },
 	{ "", { "-L", "@loader", "dump", "0x3F0000", "0x20000" }, 2,
-	  "0x3f0000+131072 runs past the end of the 4 MiB flash" },
+	  "0x3f0000+131072 runs past the end of the 4 MiB flash", 0 },
 	{ "handshake=off", { "-L", "@loader", "--timeout", "1", "dump", "BOOT" }, 3,
-	  "no handshake from the boot ROM on " },
+	  "no handshake from the boot ROM on ", 0 },
 	{ "handshake=off", { "--timeout", "1", "boot" }, 2,
-	  "no boot> prompt on " },
-	{ "", { "-L", "@loader", "flash" }, 2, "unknown command 'flash'" },
-	{ "", { "-L", "@loader", "dump" }, 2, "dump takes PART|ADDR [SIZE]" },
-	{ "", { "-L", "@loader", "-B", "12", "boot" }, 2, "bad --baud '12'" },
-	{ "", { "-L", "@loader", "--reset", "dtr=on", "boot" }, 2, "bad step 'dtr=on' in --reset" },
+	  "no boot> prompt on ", 0 },
+	{ "", { "-L", "@loader", "flash" }, 2, "unknown command 'flash'", 1 },
+	{ "", { "-L", "@loader", "dump" }, 2, "dump takes PART|ADDR [SIZE]", 1 },
+	{ "", { "-L", "@loader", "-B", "12", "boot" }, 2, "bad --baud '12'", 1 },
+	{ "", { "-L", "@loader", "--reset", "dtr=on", "boot" }, 2, "bad step 'dtr=on' in --reset", 1 },
 	{ "", { "--chip", "6702H5", "--loader-dir", "/nonexistent", "boot" }, 2,
-	  "cannot read the loader directory /nonexistent" },
-	{ "", { "-L", "@loader", "--json", "dump", "BOOT" }, 2, "--json is for info" },
+	  "cannot read the loader directory /nonexistent", 1 },
+	{ "", { "-L", "@loader", "--json", "dump", "BOOT" }, 2, "--json is for info", 1 },
+	{ "", { "-L", "@loader", "dump", "BOOT", "lots" }, 2, "bad size 'lots'", 1 },
+	{ "", { "-L", "@loader", "otp-read", "0x10", "ten" }, 2, "bad OTP size 'ten'", 1 },
+	{ "", { "-L", "@loader", "sflash-otp", "read", "x", "16" }, 2, "bad OTP address 'x'", 1 },
 };
 
 START_TEST(bad_input)
@@ -715,6 +719,8 @@ START_TEST(bad_input)
 	box_stop(&box);
 	if (nonempty(box.stats))
 		ck_assert_uint_eq(tu_stat(box.stats, "downs"), 0);
+	if (bad[_i].early)
+		ck_assert_msg(!nonempty(box.rx), "%s: bytes reached the box", bad[_i].msg);
 	box_free(&box);
 }
 END_TEST

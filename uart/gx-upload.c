@@ -843,6 +843,23 @@ static int sflash_usage(struct run *r)
 		       "write ADDR FILE; try '" PROG " --help'");
 }
 
+/* The arguments that must be numbers, checked before the box is touched. */
+static int check_numbers(struct run *r, const struct command *cmd)
+{
+	const char *const *a = (const char *const *)r->args;
+	uint64_t v;
+	int sflash = !strcmp(cmd->name, "sflash-otp");
+
+	if (!strcmp(cmd->name, "dump") && r->nargs == 2)
+		return parse_addr(r, "size", a[1], &v);
+	if (!strcmp(cmd->name, "otp-read") || (sflash && !strcmp(a[0], "read")))
+		return parse_addr(r, "OTP address", a[sflash], &v) < 0 ||
+		       parse_addr(r, "OTP size", a[sflash + 1], &v) < 0 ? -1 : 0;
+	if (!strcmp(cmd->name, "otp-write") || (sflash && !strcmp(a[0], "write")))
+		return parse_addr(r, "OTP address", a[sflash], &v);
+	return 0;
+}
+
 /* Everything that can be checked without the box, and the files it needs. */
 static int prepare(struct run *r, const struct command *cmd)
 {
@@ -861,6 +878,8 @@ static int prepare(struct run *r, const struct command *cmd)
 	}
 	if (!strcmp(cmd->name, "write") || !strcmp(cmd->name, "otp-write"))
 		in_file = r->args[1];
+	if (check_numbers(r, cmd) < 0)
+		return -1;
 	if (writes_otp && !r->o.irreversible)
 		return ub_fail(&r->err, UB_EUSAGE, "OTP writes cannot be undone; add --irreversible "
 			       "if you mean it");
