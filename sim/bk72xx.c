@@ -122,12 +122,12 @@
 #endif
 
 #include "bk72xx.h"
+#include "simfile.h"
 #include "parse.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,30 +252,11 @@ struct bk_sim {
 
 /* ---------------------------------------------------------------- errors */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* ------------------------------------------------------------------ PRNG */
 
 static uint64_t next_random(struct bk_sim *s)
 {
-	/* splitmix64 */
-	uint64_t z = (s->rng += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
+	return sim_random(&s->rng);
 }
 
 static uint8_t garble_byte(struct bk_sim *s, uint8_t b)
@@ -316,21 +297,6 @@ static int pread_full(int fd, uint8_t *buf, size_t n, uint64_t off)
 		buf += r;
 		n -= (size_t)r;
 		off += (uint64_t)r;
-	}
-	return 0;
-}
-
-static int write_full(int fd, const uint8_t *buf, size_t n)
-{
-	while (n) {
-		ssize_t r = write(fd, buf, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		buf += r;
-		n -= (size_t)r;
 	}
 	return 0;
 }
@@ -436,7 +402,7 @@ static int copy_image(struct bk_sim *s, int in, const char *path, char *err,
 	int rc = 0;
 
 	if (!buf) {
-		set_err(err, errlen, "bk72xx sim: out of memory");
+		sim_set_err(err, errlen, "bk72xx sim: out of memory");
 		return -1;
 	}
 	for (;;) {
@@ -445,7 +411,7 @@ static int copy_image(struct bk_sim *s, int in, const char *path, char *err,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			set_err(err, errlen, "bk72xx sim: image=%s: %s", path,
+			sim_set_err(err, errlen, "bk72xx sim: image=%s: %s", path,
 				strerror(errno));
 			rc = -1;
 			break;
@@ -453,7 +419,7 @@ static int copy_image(struct bk_sim *s, int in, const char *path, char *err,
 		if (r == 0 || off + (uint64_t)r > s->size)
 			break;
 		if (store_write(s, off, buf, (size_t)r)) {
-			set_err(err, errlen, "bk72xx sim: flash store: %s",
+			sim_set_err(err, errlen, "bk72xx sim: flash store: %s",
 				strerror(errno));
 			rc = -1;
 			break;
@@ -482,46 +448,32 @@ static int valid_flash_size(uint64_t n)
 	return n >= MIN_FLASH_SIZE && n <= MAX_FLASH_SIZE && !(n & (n - 1));
 }
 
-static int set_path(char **dst, const char *key, const char *val, char *err,
-		    size_t errlen)
-{
-	char *copy = strdup(val);
-
-	if (!copy) {
-		set_err(err, errlen, "bk72xx sim: %s=: out of memory", key);
-		return -1;
-	}
-	free(*dst);
-	*dst = copy;
-	return 0;
-}
-
 static int opt_image(struct bk_sim *s, struct create_opts *o, const char *key,
 		     const char *val, char *err, size_t errlen)
 {
 	(void)s;
-	return set_path(&o->image_path, key, val, err, errlen);
+	return sim_set_path(&o->image_path, "bk72xx", key, val, err, errlen);
 }
 
 static int opt_save(struct bk_sim *s, struct create_opts *o, const char *key,
 		    const char *val, char *err, size_t errlen)
 {
 	(void)o;
-	return set_path(&s->save_path, key, val, err, errlen);
+	return sim_set_path(&s->save_path, "bk72xx", key, val, err, errlen);
 }
 
 static int opt_state(struct bk_sim *s, struct create_opts *o, const char *key,
 		     const char *val, char *err, size_t errlen)
 {
 	(void)o;
-	return set_path(&s->state_path, key, val, err, errlen);
+	return sim_set_path(&s->state_path, "bk72xx", key, val, err, errlen);
 }
 
 static int opt_stats(struct bk_sim *s, struct create_opts *o, const char *key,
 		     const char *val, char *err, size_t errlen)
 {
 	(void)o;
-	return set_path(&s->stats_path, key, val, err, errlen);
+	return sim_set_path(&s->stats_path, "bk72xx", key, val, err, errlen);
 }
 
 static int opt_size(struct bk_sim *s, struct create_opts *o, const char *key,
@@ -529,7 +481,7 @@ static int opt_size(struct bk_sim *s, struct create_opts *o, const char *key,
 {
 	(void)s;
 	if (ub_parse_u64(val, &o->size) || !valid_flash_size(o->size)) {
-		set_err(err, errlen,
+		sim_set_err(err, errlen,
 			"bk72xx sim: %s=%s: want a power of two from 64K to 16M",
 			key, val);
 		return -1;
@@ -545,7 +497,7 @@ static int check_sr(const struct bk_sim *s, const char *key, const char *val,
 			s->part->sr_bytes == 2 ? SR2_NV_MASK : 0;
 
 	if (v > 0xFF || (v & ~mask)) {
-		set_err(err, errlen,
+		sim_set_err(err, errlen,
 			"bk72xx sim: %s=%s: %s allows only bits 0x%02x on %s",
 			key, val, reg == 1 ? "SR1" : "SR2", (unsigned)mask,
 			s->part->model);
@@ -561,7 +513,7 @@ static int opt_sr(struct bk_sim *s, struct create_opts *o, const char *key,
 	uint64_t v;
 
 	if (ub_parse_u64(val, &v)) {
-		set_err(err, errlen, "bk72xx sim: %s=%s: not a number", key, val);
+		sim_set_err(err, errlen, "bk72xx sim: %s=%s: not a number", key, val);
 		return -1;
 	}
 	if (check_sr(s, key, val, v, reg, err, errlen))
@@ -576,17 +528,6 @@ static int opt_sr(struct bk_sim *s, struct create_opts *o, const char *key,
 	return 0;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int opt_jedec(struct bk_sim *s, struct create_opts *o, const char *key,
 		     const char *val, char *err, size_t errlen)
 {
@@ -598,7 +539,7 @@ static int opt_jedec(struct bk_sim *s, struct create_opts *o, const char *key,
 	if (strlen(p) != 6)
 		goto bad;
 	for (int i = 0; i < 3; i++) {
-		int hi = hex_digit(p[2 * i]), lo = hex_digit(p[2 * i + 1]);
+		int hi = sim_hex_digit(p[2 * i]), lo = sim_hex_digit(p[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			goto bad;
@@ -607,7 +548,7 @@ static int opt_jedec(struct bk_sim *s, struct create_opts *o, const char *key,
 	o->have_jedec = 1;
 	return 0;
 bad:
-	set_err(err, errlen,
+	sim_set_err(err, errlen,
 		"bk72xx sim: %s=%s: want 6 hex digits (manufacturer, type, capacity)",
 		key, val);
 	return -1;
@@ -619,7 +560,7 @@ static int opt_maxclock(struct bk_sim *s, struct create_opts *o,
 {
 	(void)o;
 	if (ub_parse_hz(val, &s->maxclock_hz) || !s->maxclock_hz) {
-		set_err(err, errlen,
+		sim_set_err(err, errlen,
 			"bk72xx sim: %s=%s: want a clock above 0 (30k, 2M, 1000000)",
 			key, val);
 		return -1;
@@ -631,7 +572,7 @@ static int opt_number(uint64_t *dst, uint64_t max, const char *key,
 		      const char *val, char *err, size_t errlen)
 {
 	if (ub_parse_u64(val, dst) || *dst > max) {
-		set_err(err, errlen,
+		sim_set_err(err, errlen,
 			"bk72xx sim: %s=%s: want a number from 0 to %llu", key,
 			val, (unsigned long long)max);
 		return -1;
@@ -734,18 +675,18 @@ static int apply_option(struct bk_sim *s, struct create_opts *o,
 		if (strcmp(d->key, key))
 			continue;
 		if (d->has_value && !*val) {
-			set_err(err, errlen, "bk72xx sim: option %s needs a value (%s=...)",
+			sim_set_err(err, errlen, "bk72xx sim: option %s needs a value (%s=...)",
 				key, key);
 			return -1;
 		}
 		if (!d->has_value && *val) {
-			set_err(err, errlen, "bk72xx sim: option %s takes no value",
+			sim_set_err(err, errlen, "bk72xx sim: option %s takes no value",
 				key);
 			return -1;
 		}
 		return d->apply(s, o, key, val, err, errlen);
 	}
-	set_err(err, errlen, "bk72xx sim: unknown option '%s'", key);
+	sim_set_err(err, errlen, "bk72xx sim: unknown option '%s'", key);
 	return -1;
 }
 
@@ -760,7 +701,7 @@ static int parse_options(struct bk_sim *s, struct create_opts *o,
 		if (apply_option(s, o, key, val, err, errlen))
 			return -1;
 	if (rc < 0) {
-		set_err(err, errlen,
+		sim_set_err(err, errlen,
 			"bk72xx sim: malformed option list '%s' (empty item or too long)",
 			options);
 		return -1;
@@ -781,7 +722,7 @@ static int state_line(struct bk_sim *s, const char *path, int lineno,
 		return 0;
 	if (n != 2 || (strcmp(name, "sr1") && strcmp(name, "sr2")) ||
 	    ub_parse_u64(value, &v)) {
-		set_err(err, errlen,
+		sim_set_err(err, errlen,
 			"bk72xx sim: state=%s: line %d: want 'sr1 VALUE' or 'sr2 VALUE'",
 			path, lineno);
 		return -1;
@@ -804,7 +745,7 @@ static int load_state(struct bk_sim *s, char *err, size_t errlen)
 	if (!f) {
 		if (errno == ENOENT)
 			return 0;
-		set_err(err, errlen, "bk72xx sim: state=%s: %s", s->state_path,
+		sim_set_err(err, errlen, "bk72xx sim: state=%s: %s", s->state_path,
 			strerror(errno));
 		return -1;
 	}
@@ -842,18 +783,18 @@ static int decide_size(struct bk_sim *s, const struct create_opts *o,
 	if (image_fd < 0)
 		return 0;
 	if (fstat(image_fd, &st)) {
-		set_err(err, errlen, "bk72xx sim: image=%s: %s", o->image_path,
+		sim_set_err(err, errlen, "bk72xx sim: image=%s: %s", o->image_path,
 			strerror(errno));
 		return -1;
 	}
 	if (!o->have_size && !valid_flash_size((uint64_t)st.st_size)) {
-		set_err(err, errlen,
+		sim_set_err(err, errlen,
 			"bk72xx sim: image=%s: %lld bytes is not a power of two from 64K to 16M; add size=",
 			o->image_path, (long long)st.st_size);
 		return -1;
 	}
 	if (o->have_size && (uint64_t)st.st_size > o->size) {
-		set_err(err, errlen,
+		sim_set_err(err, errlen,
 			"bk72xx sim: image=%s: %lld bytes do not fit size=%llu",
 			o->image_path, (long long)st.st_size,
 			(unsigned long long)o->size);
@@ -872,7 +813,7 @@ static int setup_flash(struct bk_sim *s, const struct create_opts *o,
 	if (o->image_path) {
 		image_fd = open(o->image_path, O_RDONLY | O_CLOEXEC);
 		if (image_fd < 0) {
-			set_err(err, errlen, "bk72xx sim: image=%s: %s",
+			sim_set_err(err, errlen, "bk72xx sim: image=%s: %s",
 				o->image_path, strerror(errno));
 			return -1;
 		}
@@ -881,7 +822,7 @@ static int setup_flash(struct bk_sim *s, const struct create_opts *o,
 		goto out;
 	s->fd = open_store(s->size);
 	if (s->fd < 0) {
-		set_err(err, errlen, "bk72xx sim: cannot create the flash store: %s",
+		sim_set_err(err, errlen, "bk72xx sim: cannot create the flash store: %s",
 			strerror(errno));
 		goto out;
 	}
@@ -922,14 +863,14 @@ struct bk_sim *bk_sim_create(const char *model, const char *options,
 	const struct bk_part *part = find_part(model);
 
 	if (!part) {
-		set_err(err, errlen,
+		sim_set_err(err, errlen,
 			"bk72xx sim: unknown model '%s' (bk7231t, bk7231n, bk7252)",
 			model ? model : "(null)");
 		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		set_err(err, errlen, "bk72xx sim: out of memory");
+		sim_set_err(err, errlen, "bk72xx sim: out of memory");
 		return NULL;
 	}
 	s->part = part;
@@ -1438,29 +1379,33 @@ int bk_sim_peek(const struct bk_sim *s, uint32_t addr, uint8_t *buf, size_t len)
 
 /* ---------------------------------------------------------------- close */
 
-typedef int (*fill_fn)(const struct bk_sim *s, int fd);
+typedef int (*fill_fn)(const void *ctx, int fd);
 
-static int fill_flash(const struct bk_sim *s, int fd)
+static int fill_flash(const void *ctx, int fd)
 {
+	const struct bk_sim *s = ctx;
+
 	uint8_t *buf = malloc(IO_CHUNK);
 	int rc = buf ? 0 : -1;
 
 	for (uint32_t off = 0; !rc && off < s->size; off += IO_CHUNK) {
 		size_t n = s->size - off < IO_CHUNK ? s->size - off : IO_CHUNK;
 
-		rc = store_read(s, off, buf, n) || write_full(fd, buf, n);
+		rc = store_read(s, off, buf, n) || sim_write_full(fd, buf, n);
 	}
 	free(buf);
 	return rc;
 }
 
-static int fill_state(const struct bk_sim *s, int fd)
+static int fill_state(const void *ctx, int fd)
 {
+	const struct bk_sim *s = ctx;
+
 	char text[64];
 	int n = snprintf(text, sizeof(text), "sr1 0x%02x\nsr2 0x%02x\n",
 			 s->sr1, s->sr2);
 
-	return write_full(fd, (const uint8_t *)text, (size_t)n);
+	return sim_write_full(fd, (const uint8_t *)text, (size_t)n);
 }
 
 static const struct {
@@ -1475,8 +1420,10 @@ static const struct {
 #undef STAT
 };
 
-static int fill_stats(const struct bk_sim *s, int fd)
+static int fill_stats(const void *ctx, int fd)
 {
+	const struct bk_sim *s = ctx;
+
 	struct bk_sim_stats st;
 	char text[1024];
 	size_t used = 0;
@@ -1490,68 +1437,10 @@ static int fill_stats(const struct bk_sim *s, int fd)
 					 "%s %llu\n", stat_fields[i].name,
 					 (unsigned long long)v);
 	}
-	return write_full(fd, (const uint8_t *)text, used);
+	return sim_write_full(fd, (const uint8_t *)text, used);
 }
 
 /* A device or FIFO (save=/dev/null) is written in place, never replaced. */
-static int write_in_place(const struct bk_sim *s, const char *key,
-			  const char *path, fill_fn fill, char *err, size_t errlen)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), rc;
-
-	if (fd < 0) {
-		set_err(err, errlen, "bk72xx sim: %s=%s: %s", key, path, strerror(errno));
-		return -1;
-	}
-	rc = fill(s, fd);
-	if (close(fd) || rc) {
-		set_err(err, errlen, "bk72xx sim: %s=%s: write failed", key, path);
-		return -1;
-	}
-	return 0;
-}
-
-/* Write via a temporary file beside path, then rename (path may be image=). */
-static int write_atomically(const struct bk_sim *s, const char *key,
-			    const char *path, fill_fn fill, char *err,
-			    size_t errlen)
-{
-	size_t n = strlen(path) + sizeof(".XXXXXX");
-	char *tmp;
-	int fd, rc = -1;
-	struct stat st;
-
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return write_in_place(s, key, path, fill, err, errlen);
-	tmp = malloc(n);
-
-	if (!tmp) {
-		set_err(err, errlen, "bk72xx sim: %s=%s: out of memory", key, path);
-		return -1;
-	}
-	snprintf(tmp, n, "%s.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		set_err(err, errlen, "bk72xx sim: %s=%s: %s", key, path,
-			strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	if (fill(s, fd) == 0 && fchmod(fd, 0644) == 0)
-		rc = 0;
-	if (close(fd))
-		rc = -1;
-	if (rc == 0 && rename(tmp, path))
-		rc = -1;
-	if (rc) {
-		set_err(err, errlen, "bk72xx sim: %s=%s: %s", key, path,
-			errno ? strerror(errno) : "write failed");
-		unlink(tmp);
-	}
-	free(tmp);
-	return rc;
-}
-
 /* Every file is attempted; the first failure is the one reported. */
 int bk_sim_close(struct bk_sim *s, char *err, size_t errlen)
 {
@@ -1567,11 +1456,11 @@ int bk_sim_close(struct bk_sim *s, char *err, size_t errlen)
 	paths[1] = s->state_path;
 	paths[2] = s->stats_path;
 	if (s->io_failed) {
-		set_err(err, errlen, "bk72xx sim: I/O error on the flash store");
+		sim_set_err(err, errlen, "bk72xx sim: I/O error on the flash store");
 		rc = -1;
 	}
 	for (size_t i = 0; i < 3; i++)
-		if (paths[i] && write_atomically(s, keys[i], paths[i], fills[i],
+		if (paths[i] && sim_write_file("bk72xx", keys[i], paths[i], fills[i], s,
 						 rc ? later : err,
 						 rc ? sizeof(later) : errlen))
 			rc = -1;

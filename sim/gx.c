@@ -20,6 +20,7 @@
 #endif
 
 #include "gx.h"
+#include "simfile.h"
 #include "parse.h"
 
 #include <errno.h>
@@ -238,20 +239,6 @@ struct gx_sim {
 
 /* ---------------------------------------------------------------- basics */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static void trace(struct gx_sim *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -268,22 +255,12 @@ static void trace(struct gx_sim *m, const char *fmt, ...)
 	fflush(m->trace);
 }
 
-static uint64_t next_random(uint64_t *state)
-{
-	/* splitmix64 */
-	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
 /* 1 with probability p. */
 static int chance(struct gx_sim *m, double p)
 {
 	if (p <= 0)
 		return 0;
-	return (double)(next_random(&m->rng) >> 11) * 0x1p-53 < p;
+	return (double)(sim_random(&m->rng) >> 11) * 0x1p-53 < p;
 }
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
@@ -358,7 +335,7 @@ static uint8_t garble(struct gx_sim *m, uint8_t b)
 	uint8_t g;
 
 	do
-		g = (uint8_t)(0x80 | (next_random(&m->garble_rng) & 0x7F));
+		g = (uint8_t)(0x80 | (sim_random(&m->garble_rng) & 0x7F));
 	while (g == b || g == 0xB0 || g == 0xB8);
 	return g;
 }
@@ -887,8 +864,8 @@ static void start_dump(struct gx_sim *m, enum target t, uint32_t addr,
 	x->xor_sum = gx_sim_xorsum(0, 0, target_mem(m, t) + addr, len);
 	if (t != T_SOTP && m->flip_left) {
 		m->flip_left--;
-		x->flip_at = (int64_t)(next_random(&m->rng) % len);
-		x->flip_mask = (uint8_t)(1u << (next_random(&m->rng) & 7));
+		x->flip_at = (int64_t)(sim_random(&m->rng) % len);
+		x->flip_mask = (uint8_t)(1u << (sim_random(&m->rng) & 7));
 		m->stats.flips++;
 		trace(m, "flip offset=%lld mask=0x%02x", (long long)x->flip_at,
 		      x->flip_mask);
@@ -1107,17 +1084,6 @@ static void cmd_serial(struct gx_sim *m, int argc, char **argv)
 		start_down(m, T_FLASH, addr, len);
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void otp_tread(struct gx_sim *m, uint32_t addr, uint32_t len)
 {
 	char text[OTP_SIZE * 4 + 64 * 16];
@@ -1155,13 +1121,13 @@ static void otp_twrite(struct gx_sim *m, uint32_t addr, const char *hex)
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (hex_digit(hex[2 * i]) < 0 || hex_digit(hex[2 * i + 1]) < 0) {
+		if (sim_hex_digit(hex[2 * i]) < 0 || sim_hex_digit(hex[2 * i + 1]) < 0) {
 			reply(m, "err: bad hex digits '%s'", hex);
 			return;
 		}
 	for (size_t i = 0; i < n; i++)
-		m->otp[addr + i] |= (uint8_t)(hex_digit(hex[2 * i]) << 4 |
-					      hex_digit(hex[2 * i + 1]));
+		m->otp[addr + i] |= (uint8_t)(sim_hex_digit(hex[2 * i]) << 4 |
+					      sim_hex_digit(hex[2 * i + 1]));
 	m->stats.otp_writes++;
 	trace(m, "otp program addr=0x%x len=%zu", addr, n);
 	reply(m, "gx_otp: wrote %zu bytes at 0x%x", n, addr);
@@ -1609,7 +1575,7 @@ static int wire_byte(struct gx_sim *m, uint8_t *b, unsigned rate)
 		return 0;
 	}
 	if (m->flip_rate > 0 && chance(m, m->flip_rate)) {
-		*b ^= (uint8_t)(1u << (next_random(&m->rng) & 7));
+		*b ^= (uint8_t)(1u << (sim_random(&m->rng) & 7));
 		m->stats.wire_flips++;
 	}
 	bad = line_mismatch(m, rate);
@@ -1689,21 +1655,6 @@ static uint64_t gx_next_event(void *dev, uint64_t now)
 
 /* ----------------------------------------------------------------- files */
 
-static int write_full(int fd, const uint8_t *buf, size_t n)
-{
-	while (n) {
-		ssize_t r = write(fd, buf, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		buf += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 static int read_exact_file(const char *key, const char *path, uint8_t *buf,
 			   size_t size, char *err, size_t errlen)
 {
@@ -1712,11 +1663,11 @@ static int read_exact_file(const char *key, const char *path, uint8_t *buf,
 	size_t got = 0;
 
 	if (fd < 0) {
-		set_err(err, errlen, "gx sim: %s=%s: %s", key, path, strerror(errno));
+		sim_set_err(err, errlen, "gx sim: %s=%s: %s", key, path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size) {
-		set_err(err, errlen, "gx sim: %s=%s: want a file of exactly %zu bytes",
+		sim_set_err(err, errlen, "gx sim: %s=%s: want a file of exactly %zu bytes",
 			key, path, size);
 		close(fd);
 		return -1;
@@ -1727,7 +1678,7 @@ static int read_exact_file(const char *key, const char *path, uint8_t *buf,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			set_err(err, errlen, "gx sim: %s=%s: short read", key, path);
+			sim_set_err(err, errlen, "gx sim: %s=%s: short read", key, path);
 			close(fd);
 			return -1;
 		}
@@ -1737,11 +1688,11 @@ static int read_exact_file(const char *key, const char *path, uint8_t *buf,
 	return 0;
 }
 
-typedef int (*fill_fn)(const struct gx_sim *m, int fd);
-
-static int fill_flash(const struct gx_sim *m, int fd)
+static int fill_flash(const void *ctx, int fd)
 {
-	return write_full(fd, m->flash, FLASH_SIZE);
+	const struct gx_sim *m = ctx;
+
+	return sim_write_full(fd, m->flash, FLASH_SIZE);
 }
 
 static const struct {
@@ -1759,8 +1710,10 @@ static const struct {
 #undef STAT
 };
 
-static int fill_stats(const struct gx_sim *m, int fd)
+static int fill_stats(const void *ctx, int fd)
 {
+	const struct gx_sim *m = ctx;
+
 	char text[2048];
 	size_t used = 0;
 
@@ -1772,52 +1725,7 @@ static int fill_stats(const struct gx_sim *m, int fd)
 					 "%s %llu\n", stat_fields[i].name,
 					 (unsigned long long)v);
 	}
-	return write_full(fd, (const uint8_t *)text, used);
-}
-
-/* Temporary file beside path + rename; a device or FIFO is written in place. */
-static int write_file(const struct gx_sim *m, const char *key, const char *path,
-		      fill_fn fill, char *err, size_t errlen)
-{
-	size_t n = strlen(path) + sizeof(".XXXXXX");
-	struct stat st;
-	char *tmp;
-	int fd, rc = -1;
-
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		rc = fd < 0 ? -1 : fill(m, fd);
-		if (fd >= 0 && close(fd))
-			rc = -1;
-		if (rc)
-			set_err(err, errlen, "gx sim: %s=%s: write failed", key, path);
-		return rc;
-	}
-	tmp = malloc(n);
-	if (!tmp) {
-		set_err(err, errlen, "gx sim: %s=%s: out of memory", key, path);
-		return -1;
-	}
-	snprintf(tmp, n, "%s.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		set_err(err, errlen, "gx sim: %s=%s: %s", key, path, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	if (fill(m, fd) == 0 && fchmod(fd, 0644) == 0)
-		rc = 0;
-	if (close(fd))
-		rc = -1;
-	if (rc == 0 && rename(tmp, path))
-		rc = -1;
-	if (rc) {
-		set_err(err, errlen, "gx sim: %s=%s: %s", key, path,
-			errno ? strerror(errno) : "write failed");
-		unlink(tmp);
-	}
-	free(tmp);
-	return rc;
+	return sim_write_full(fd, (const uint8_t *)text, used);
 }
 
 static void free_sim(struct gx_sim *m)
@@ -1849,22 +1757,22 @@ static int gx_finish(void *dev, char *err, size_t errlen)
 	if (!m)
 		return 0;
 	if (m->io_failed) {
-		set_err(err, errlen, "gx sim: out of memory while running");
+		sim_set_err(err, errlen, "gx sim: out of memory while running");
 		rc = -1;
 	}
-	if (m->save_path && write_file(m, "save", m->save_path, fill_flash,
+	if (m->save_path && sim_write_file("gx", "save", m->save_path, fill_flash, m,
 				       rc ? later : err, rc ? sizeof(later) : errlen))
 		rc = -1;
-	if (m->stats_path && write_file(m, "stats", m->stats_path, fill_stats,
+	if (m->stats_path && sim_write_file("gx", "stats", m->stats_path, fill_stats, m,
 					rc ? later : err, rc ? sizeof(later) : errlen))
 		rc = -1;
 	if (m->trace && fclose(m->trace) && !rc) {
-		set_err(err, errlen, "gx sim: trace file: write failed");
+		sim_set_err(err, errlen, "gx sim: trace file: write failed");
 		rc = -1;
 	}
 	m->trace = NULL;
 	if (m->rx && fclose(m->rx) && !rc) {
-		set_err(err, errlen, "gx sim: rx file: write failed");
+		sim_set_err(err, errlen, "gx sim: rx file: write failed");
 		rc = -1;
 	}
 	m->rx = NULL;
@@ -1877,7 +1785,7 @@ static int gx_finish(void *dev, char *err, size_t errlen)
 static void fill_random(uint64_t *rng, uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i += 8) {
-		uint64_t r = next_random(rng);
+		uint64_t r = sim_random(rng);
 
 		for (size_t k = 0; k < 8 && i + k < n; k++)
 			p[i + k] = (uint8_t)(r >> (8 * k));
@@ -1917,27 +1825,13 @@ static void default_otp(struct gx_sim *m)
 typedef int (*option_fn)(struct gx_sim *m, const char *key, const char *val,
 			 char *err, size_t errlen);
 
-static int opt_path(char **dst, const char *key, const char *val, char *err,
-		    size_t errlen)
-{
-	char *copy = strdup(val);
-
-	if (!copy) {
-		set_err(err, errlen, "gx sim: %s=: out of memory", key);
-		return -1;
-	}
-	free(*dst);
-	*dst = copy;
-	return 0;
-}
-
 static int num(const char *key, const char *val, uint64_t min, uint64_t max,
 	       uint64_t *out, char *err, size_t errlen)
 {
 	uint64_t v;
 
 	if (ub_parse_u64(val, &v) || v < min || v > max) {
-		set_err(err, errlen, "gx sim: %s=%s: want a number from %llu to %llu",
+		sim_set_err(err, errlen, "gx sim: %s=%s: want a number from %llu to %llu",
 			key, val, (unsigned long long)min, (unsigned long long)max);
 		return -1;
 	}
@@ -1953,7 +1847,7 @@ static int flag(const char *key, const char *val, int *out, char *err,
 	} else if (strcmp(val, "0") == 0) {
 		*out = 0;
 	} else {
-		set_err(err, errlen, "gx sim: %s=%s: want 0 or 1", key, val);
+		sim_set_err(err, errlen, "gx sim: %s=%s: want 0 or 1", key, val);
 		return -1;
 	}
 	return 0;
@@ -1968,7 +1862,7 @@ static int probability(const char *key, const char *val, double *out,
 	errno = 0;
 	v = strtod(val, &end);
 	if (!*val || *end || errno || !(v >= 0 && v <= 1)) {
-		set_err(err, errlen, "gx sim: %s=%s: want a probability from 0 to 1",
+		sim_set_err(err, errlen, "gx sim: %s=%s: want a probability from 0 to 1",
 			key, val);
 		return -1;
 	}
@@ -1984,7 +1878,7 @@ static int parse_text(const char *key, const char *val, uint8_t **out,
 	size_t n = 0;
 
 	if (!buf) {
-		set_err(err, errlen, "gx sim: %s=: out of memory", key);
+		sim_set_err(err, errlen, "gx sim: %s=: out of memory", key);
 		return -1;
 	}
 	for (const char *p = val; *p; p++) {
@@ -1998,14 +1892,14 @@ static int parse_text(const char *key, const char *val, uint8_t **out,
 		case 't': buf[n++] = '\t'; break;
 		case '\\': buf[n++] = '\\'; break;
 		case 'x':
-			if (hex_digit(p[1]) >= 0 && hex_digit(p[2]) >= 0) {
-				buf[n++] = (uint8_t)(hex_digit(p[1]) << 4 | hex_digit(p[2]));
+			if (sim_hex_digit(p[1]) >= 0 && sim_hex_digit(p[2]) >= 0) {
+				buf[n++] = (uint8_t)(sim_hex_digit(p[1]) << 4 | sim_hex_digit(p[2]));
 				p += 2;
 				break;
 			}
 			/* fall through */
 		default:
-			set_err(err, errlen,
+			sim_set_err(err, errlen,
 				"gx sim: %s=%s: bad escape (use \\r \\n \\t \\\\ \\xNN)",
 				key, val);
 			free(buf);
@@ -2120,22 +2014,22 @@ static int opt_runget(struct gx_sim *m, const char *k, const char *v, char *e, s
 
 static int opt_image(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
 {
-	return opt_path(&m->image_path, k, v, e, el);
+	return sim_set_path(&m->image_path, "gx", k, v, e, el);
 }
 
 static int opt_save(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
 {
-	return opt_path(&m->save_path, k, v, e, el);
+	return sim_set_path(&m->save_path, "gx", k, v, e, el);
 }
 
 static int opt_otp(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
 {
-	return opt_path(&m->otp_path, k, v, e, el);
+	return sim_set_path(&m->otp_path, "gx", k, v, e, el);
 }
 
 static int opt_stats(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
 {
-	return opt_path(&m->stats_path, k, v, e, el);
+	return sim_set_path(&m->stats_path, "gx", k, v, e, el);
 }
 
 static int open_log(FILE **f, const char *key, const char *path, char *err,
@@ -2145,7 +2039,7 @@ static int open_log(FILE **f, const char *key, const char *path, char *err,
 		fclose(*f);
 	*f = fopen(path, "we");
 	if (!*f) {
-		set_err(err, errlen, "gx sim: %s=%s: %s", key, path, strerror(errno));
+		sim_set_err(err, errlen, "gx sim: %s=%s: %s", key, path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -2168,7 +2062,7 @@ static int opt_reset_line(struct gx_sim *m, const char *k, const char *v, char *
 	} else if (strcmp(v, "rts") == 0) {
 		m->reset_line = 'r';
 	} else {
-		set_err(e, el, "gx sim: %s=%s: want dtr or rts", k, v);
+		sim_set_err(e, el, "gx sim: %s=%s: want dtr or rts", k, v);
 		return -1;
 	}
 	return 0;
@@ -2181,7 +2075,7 @@ static int opt_state(struct gx_sim *m, const char *k, const char *v, char *e, si
 	} else if (strcmp(v, "prompt") == 0) {
 		m->start_prompt = 1;
 	} else {
-		set_err(e, el, "gx sim: %s=%s: want rom or prompt", k, v);
+		sim_set_err(e, el, "gx sim: %s=%s: want rom or prompt", k, v);
 		return -1;
 	}
 	return 0;
@@ -2202,7 +2096,7 @@ static int opt_handshake(struct gx_sim *m, const char *k, const char *v, char *e
 	if (digits == 0 || digits % 2 || digits / 2 > sizeof(m->handshake))
 		goto bad;
 	for (size_t i = 0; i < digits / 2; i++) {
-		int hi = hex_digit(p[2 * i]), lo = hex_digit(p[2 * i + 1]);
+		int hi = sim_hex_digit(p[2 * i]), lo = sim_hex_digit(p[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			goto bad;
@@ -2212,7 +2106,7 @@ static int opt_handshake(struct gx_sim *m, const char *k, const char *v, char *e
 	m->handshake_off = 0;
 	return 0;
 bad:
-	set_err(e, el, "gx sim: %s=%s: want off or 1 to %zu bytes in hex (B0B058)",
+	sim_set_err(e, el, "gx sim: %s=%s: want off or 1 to %zu bytes in hex (B0B058)",
 		k, v, sizeof(m->handshake));
 	return -1;
 }
@@ -2266,12 +2160,12 @@ static int parse_options(struct gx_sim *m, const char *opts, char *err,
 			if (strcmp(option_defs[i].key, key) == 0)
 				d = &option_defs[i];
 		if (!d) {
-			set_err(err, errlen, "gx sim: unknown option '%s' (see sim/gx.h)",
+			sim_set_err(err, errlen, "gx sim: unknown option '%s' (see sim/gx.h)",
 				key);
 			return -1;
 		}
 		if (d->has_value && !*val) {
-			set_err(err, errlen, "gx sim: option %s needs a value (%s=...)",
+			sim_set_err(err, errlen, "gx sim: option %s needs a value (%s=...)",
 				key, key);
 			return -1;
 		}
@@ -2279,7 +2173,7 @@ static int parse_options(struct gx_sim *m, const char *opts, char *err,
 			return -1;
 	}
 	if (rc < 0) {
-		set_err(err, errlen,
+		sim_set_err(err, errlen,
 			"gx sim: malformed option list '%s' (empty item or too long)",
 			opts);
 		return -1;
@@ -2292,7 +2186,7 @@ static void *gx_create(const char *opts, int pace, char *err, size_t errlen)
 	struct gx_sim *m = calloc(1, sizeof(*m));
 
 	if (!m) {
-		set_err(err, errlen, "gx sim: out of memory");
+		sim_set_err(err, errlen, "gx sim: out of memory");
 		return NULL;
 	}
 	m->power_delay_ms = 100;
@@ -2317,7 +2211,7 @@ static void *gx_create(const char *opts, int pace, char *err, size_t errlen)
 	m->power_at = m->window_at = m->idle_at = m->busy_at = NEVER;
 	m->box = BOX_OFF;
 	if (!m->runget || !m->flash) {
-		set_err(err, errlen, "gx sim: out of memory");
+		sim_set_err(err, errlen, "gx sim: out of memory");
 		free_sim(m);
 		return NULL;
 	}

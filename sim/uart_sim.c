@@ -28,6 +28,7 @@
 #endif
 
 #include "uart_sim.h"
+#include "simfile.h"
 #include "gx.h"
 #include "parse.h"
 
@@ -40,7 +41,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,20 +94,6 @@ struct uart_sim {
 	uint8_t pend[IO_BUF];        /* pulled from the model, not yet written */
 	size_t pend_len, pend_off;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint64_t mono_ns(void)
 {
@@ -395,7 +381,7 @@ static int split_options(const char *opts, int *pace, char *out, size_t outlen,
 
 		if (strcmp(key, "pace") == 0) {
 			if (*val && strcmp(val, "0") && strcmp(val, "1")) {
-				set_err(err, errlen, "uart sim: pace=%s: want 0 or 1", val);
+				sim_set_err(err, errlen, "uart sim: pace=%s: want 0 or 1", val);
 				return -1;
 			}
 			*pace = !*val || strcmp(val, "1") == 0;
@@ -404,13 +390,13 @@ static int split_options(const char *opts, int *pace, char *out, size_t outlen,
 		n = snprintf(out + used, outlen - used, "%s%s%s%s", used ? "," : "",
 			     key, *val ? "=" : "", val);
 		if (n < 0 || (size_t)n >= outlen - used) {
-			set_err(err, errlen, "uart sim: option list too long");
+			sim_set_err(err, errlen, "uart sim: option list too long");
 			return -1;
 		}
 		used += (size_t)n;
 	}
 	if (rc < 0) {
-		set_err(err, errlen,
+		sim_set_err(err, errlen,
 			"uart sim: malformed option list '%s' (empty item or too long)",
 			opts);
 		return -1;
@@ -430,7 +416,7 @@ static const struct uart_sim_model *find_model(const char *name, char *err,
 	for (size_t i = 0; i < NMODELS; i++)
 		used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%s",
 					 i ? ", " : "", models[i]->name);
-	set_err(err, errlen, "unknown emulator '%s' (known: %s)", name, known);
+	sim_set_err(err, errlen, "unknown emulator '%s' (known: %s)", name, known);
 	return NULL;
 }
 
@@ -441,24 +427,24 @@ static int open_pty(struct uart_sim *s, char *err, size_t errlen)
 	s->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (s->master < 0 || grantpt(s->master) || unlockpt(s->master) ||
 	    ptsname_r(s->master, s->slave_path, sizeof(s->slave_path))) {
-		set_err(err, errlen, "uart sim: cannot create a pty: %s",
+		sim_set_err(err, errlen, "uart sim: cannot create a pty: %s",
 			strerror(errno));
 		return -1;
 	}
 	s->slave = open(s->slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (s->slave < 0) {
-		set_err(err, errlen, "uart sim: %s: %s", s->slave_path,
+		sim_set_err(err, errlen, "uart sim: %s: %s", s->slave_path,
 			strerror(errno));
 		return -1;
 	}
 	flags = fcntl(s->master, F_GETFL);
 	if (flags < 0 || fcntl(s->master, F_SETFL, flags | O_NONBLOCK)) {
-		set_err(err, errlen, "uart sim: pty master: %s", strerror(errno));
+		sim_set_err(err, errlen, "uart sim: pty master: %s", strerror(errno));
 		return -1;
 	}
 	s->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->wake < 0) {
-		set_err(err, errlen, "uart sim: eventfd: %s", strerror(errno));
+		sim_set_err(err, errlen, "uart sim: eventfd: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -483,14 +469,14 @@ struct uart_sim *uart_sim_start(const char *spec, char *err, size_t errlen)
 	int pace = 0, rc;
 
 	if (!spec || ub_spec_parse(spec, &sp)) {
-		set_err(err, errlen,
+		sim_set_err(err, errlen,
 			"bad emulator spec '%s' (want MODEL[,key=value...], e.g. gx)",
 			spec ? spec : "");
 		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		set_err(err, errlen, "uart sim: out of memory");
+		sim_set_err(err, errlen, "uart sim: out of memory");
 		return NULL;
 	}
 	s->master = s->slave = s->wake = -1;
@@ -498,7 +484,7 @@ struct uart_sim *uart_sim_start(const char *spec, char *err, size_t errlen)
 	if (!s->model)
 		goto fail;
 	if (*sp.arg) {
-		set_err(err, errlen, "emulator %s takes no ':' argument (got '%s')",
+		sim_set_err(err, errlen, "emulator %s takes no ':' argument (got '%s')",
 			sp.name, sp.arg);
 		goto fail;
 	}
@@ -518,7 +504,7 @@ struct uart_sim *uart_sim_start(const char *spec, char *err, size_t errlen)
 	rc = pthread_create(&s->thread, NULL, run, s);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
-		set_err(err, errlen, "uart sim: cannot start a thread: %s",
+		sim_set_err(err, errlen, "uart sim: cannot start a thread: %s",
 			strerror(rc));
 		s->model->finish(s->dev, NULL, 0);
 		pthread_mutex_destroy(&s->lock);

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+#include "simfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void sim_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+uint64_t sim_random(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+int sim_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int sim_set_path(char **dst, const char *model, const char *key, const char *val,
+		 char *err, size_t errlen)
+{
+	char *copy = strdup(val);
+
+	if (!copy) {
+		sim_set_err(err, errlen, "%s sim: %s=: out of memory", model, key);
+		return -1;
+	}
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+int sim_write_full(int fd, const uint8_t *buf, size_t n)
+{
+	while (n) {
+		ssize_t r = write(fd, buf, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		buf += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int write_in_place(const char *model, const char *key, const char *path,
+			  int (*fill)(const void *ctx, int fd), const void *ctx,
+			  char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), rc;
+
+	if (fd < 0) {
+		sim_set_err(err, errlen, "%s sim: %s=%s: %s", model, key, path, strerror(errno));
+		return -1;
+	}
+	rc = fill(ctx, fd);
+	if (close(fd) || rc) {
+		sim_set_err(err, errlen, "%s sim: %s=%s: write failed", model, key, path);
+		return -1;
+	}
+	return 0;
+}
+
+int sim_write_file(const char *model, const char *key, const char *path,
+		   int (*fill)(const void *ctx, int fd), const void *ctx,
+		   char *err, size_t errlen)
+{
+	size_t n = strlen(path) + sizeof(".XXXXXX");
+	struct stat st;
+	char *tmp;
+	int fd, rc = -1;
+
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_in_place(model, key, path, fill, ctx, err, errlen);
+	tmp = malloc(n);
+	if (!tmp) {
+		sim_set_err(err, errlen, "%s sim: %s=%s: out of memory", model, key, path);
+		return -1;
+	}
+	snprintf(tmp, n, "%s.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		sim_set_err(err, errlen, "%s sim: %s=%s: %s", model, key, path, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	errno = 0;
+	if (fill(ctx, fd) == 0 && fchmod(fd, 0644) == 0)
+		rc = 0;
+	if (close(fd))
+		rc = -1;
+	if (rc == 0 && rename(tmp, path))
+		rc = -1;
+	if (rc) {
+		sim_set_err(err, errlen, "%s sim: %s=%s: %s", model, key, path,
+			    errno ? strerror(errno) : "write failed");
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}

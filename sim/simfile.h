@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small helpers the emulators share (and only they: the host code has its
+ * own): error text, splitmix64, hex digits, and the files an emulator
+ * writes when it stops (save=, stats=, ...).
+ */
+#ifndef UNBRICK_SIM_SIMFILE_H
+#define UNBRICK_SIM_SIMFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void sim_set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* splitmix64: the next number from *state. */
+uint64_t sim_random(uint64_t *state);
+
+/* 0..15, or -1 for a non-hex character. */
+int sim_hex_digit(char c);
+
+/* Replace *dst with a copy of val (an option's path); model names messages. */
+int sim_set_path(char **dst, const char *model, const char *key, const char *val,
+		 char *err, size_t errlen);
+
+int sim_write_full(int fd, const uint8_t *buf, size_t n);
+
+/*
+ * Write a file through fill(ctx, fd): a temporary file beside path, then
+ * rename; a device or FIFO is written in place. Messages name "MODEL sim:
+ * KEY=PATH".
+ */
+int sim_write_file(const char *model, const char *key, const char *path,
+		   int (*fill)(const void *ctx, int fd), const void *ctx,
+		   char *err, size_t errlen);
+
+#endif
