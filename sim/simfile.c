@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: MIT */
+/* Built outside the Makefile too (scripts/vm-test), so it asks for its own feature set. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include "simfile.h"
 
 #include <errno.h>
