@@ -37,13 +37,13 @@ GPIOD := $(shell $(PKG_CONFIG) --atleast-version=2.0 libgpiod 2>/dev/null && ech
 	   ($(PKG_CONFIG) --exists libgpiod 2>/dev/null && echo 1 || echo no))
 endif
 ifeq ($(GPIOD),2)
-GPIO_BACKEND := gpio/gpiod_v2.c
+GPIO_BACKEND := gpio/gpio_gpiod_v2.c
 GPIOD_API := v2
 else ifeq ($(GPIOD),1)
-GPIO_BACKEND := gpio/gpiod_v1.c
+GPIO_BACKEND := gpio/gpio_gpiod_v1.c
 GPIOD_API := v1
 else
-GPIO_BACKEND := gpio/gpiod_none.c
+GPIO_BACKEND := gpio/gpio_gpiod_none.c
 GPIOD_API := none
 endif
 ifneq ($(GPIOD_API),none)
@@ -98,7 +98,7 @@ LIB_SRCS := \
 	common/sigint.c $(VOLTAGE_SRC) \
 	conf/config.c \
 	gpio/gpio.c $(GPIO_BACKEND) \
-	spiflash/spi.c spiflash/spidev.c spiflash/spisim.c \
+	spiflash/spi.c spiflash/spi_spidev.c spiflash/spi_sim.c \
 	spiflash/nor.c spiflash/nor_chips.c spiflash/nor_write.c spiflash/beken.c \
 	$(filter-out $(MAIN_SRCS),$(sort $(wildcard uart/*.c) $(wildcard sim/*.c)))
 LIB := $(B)/libunbrick.a

@@ -38,8 +38,8 @@ void ub_gpio_close(struct ub_gpio_line *line);
 const char *ub_gpiod_api(void);
 
 /*
- * Implemented once per libgpiod API (gpio/gpiod_v1.c, gpio/gpiod_v2.c,
- * gpio/gpiod_none.c; the Makefile picks one). chip is a path such as
+ * Implemented once per libgpiod API (gpio/gpio_gpiod_v1.c, gpio/gpio_gpiod_v2.c,
+ * gpio/gpio_gpiod_none.c; the Makefile picks one). chip is a path such as
  * /dev/gpiochip0; a NULL chip with a line name searches every chip.
  */
 int ub_gpiod_open_offset(const char *chip, unsigned int offset,

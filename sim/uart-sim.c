@@ -8,13 +8,13 @@
  * Prints the slave's path on stdout (one line), optionally points the
  * symlink PATH at it (removed again at exit), and at the signal stops the
  * emulator, which writes its save=/trace=/stats= files. Exit 0, or 1 with a
- * message on stderr. SPEC and the models' options: sim/uart_sim.h, sim/gx.h.
+ * message on stderr. SPEC and the models' options: sim/sim_uart.h, sim/sim_gx.h.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 
-#include "uart_sim.h"
+#include "sim_uart.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -32,7 +32,7 @@ static void usage(FILE *f)
 		"pty, prints the slave path and runs until SIGTERM or SIGINT.\n"
 		"  -l, --link PATH   also make PATH a symlink to the slave\n"
 		"  -h, --help        this text\n"
-		"Models and options: sim/gx.h.\n");
+		"Models and options: sim/sim_gx.h.\n");
 }
 
 int main(int argc, char **argv)

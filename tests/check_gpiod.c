@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The libgpiod backend this binary is built with (gpio/gpiod_v1.c,
+ * The libgpiod backend this binary is built with (gpio/gpio_gpiod_v1.c,
  * gpiod_v2.c or gpiod_none.c), through the public gpio.h API.
  *
  * "errors" runs anywhere: missing chips, files that are not chips, unknown

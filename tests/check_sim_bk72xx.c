@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the BK72xx SPI-flash-mode emulator (sim/bk72xx.c), driven
+ * Unit tests of the BK72xx SPI-flash-mode emulator (sim/sim_bk72xx.c), driven
  * only through bk72xx.h, the way a host drives the wire: CEN, CS frames,
  * delays. Expected behaviour comes from ../shared/notes/beken.md.
  */
-#include "bk72xx.h"
+#include "sim_bk72xx.h"
 
 #include <check.h>
 #include <dirent.h>

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests of the GX set-top-box emulator (sim/gx.c) on the pty runner
- * (sim/uart_sim.c). They talk to it only as a host would, through the pty
+ * Tests of the GX set-top-box emulator (sim/sim_gx.c) on the pty runner
+ * (sim/sim_uart.c). They talk to it only as a host would, through the pty
  * slave with their own raw termios2 settings, and read its trace/stats/save
  * files. Expected behaviour: ../shared/notes/uart-chips.md §1 and the
  * captured session in ../shared/data/gx/packets (golden tests skip when it
  * is absent).
  */
 #include "testutil.h"
-#include "uart_sim.h"
-#include "../sim/gx.h"   /* not uart/gx.h, the host side */
+#include "sim_uart.h"
+#include "../sim/sim_gx.h"   /* not uart/gx.h, the host side */
 
 /* struct termios2 (any baud); no <termios.h> here. */
 #include <asm/termbits.h>
@@ -1465,7 +1465,7 @@ START_TEST(bad_specs)
 	} cases[] = {
 		{ "foo", "unknown emulator 'foo' (known: gx)" },
 		{ "foo,bar=1", "unknown emulator 'foo' (known: gx)" },
-		{ "gx,bogus=1", "gx sim: unknown option 'bogus' (see sim/gx.h)" },
+		{ "gx,bogus=1", "gx sim: unknown option 'bogus' (see sim/sim_gx.h)" },
 		{ "gx,handshake=B0B", "gx sim: handshake=B0B: want off or 1 to 16 bytes in hex (B0B058)" },
 		{ "gx,reset-line=cts", "gx sim: reset-line=cts: want dtr or rts" },
 		{ "gx,pace=2", "uart sim: pace=2: want 0 or 1" },

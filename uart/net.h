@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * TCP plumbing shared by the network port backends (uart/tcp.c, which
- * defines these, and uart/rfc2217.c). name is the port's name for messages,
+ * TCP plumbing shared by the network port backends (uart/port_tcp.c, which
+ * defines these, and uart/port_rfc2217.c). name is the port's name for messages,
  * e.g. "tcp:192.0.2.10:3333".
  */
 #ifndef UNBRICK_NET_H

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One serial port, whatever carries it: a local tty (uart/tty.c), a raw TCP
- * port (uart/tcp.c), an RFC 2217 server (uart/rfc2217.c), or an emulator on
- * a pty pair (uart/sim.c). Protocol engines talk only to this API.
+ * One serial port, whatever carries it: a local tty (uart/port_tty.c), a raw TCP
+ * port (uart/port_tcp.c), an RFC 2217 server (uart/port_rfc2217.c), or an emulator on
+ * a pty pair (uart/port_sim.c). Protocol engines talk only to this API.
  */
 #ifndef UNBRICK_PORT_H
 #define UNBRICK_PORT_H

@@ -2,7 +2,7 @@
 /*
  * spidev-cuse: a character device that behaves like Linux spidev
  * (/dev/spidev0.0), served from user space through CUSE, with the BK72xx
- * emulator (sim/bk72xx.c) on the other end of the bus. scripts/vm-test runs
+ * emulator (sim/sim_bk72xx.c) on the other end of the bus. scripts/vm-test runs
  * it inside its QEMU guest so that beken-spi's spidev backend issues real
  * ioctls on a real character device. A test tool: not part of the library.
  *
@@ -78,7 +78,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bk72xx.h"
+#include "sim_bk72xx.h"
 #include "parse.h"
 
 #define MAX_XFERS 64

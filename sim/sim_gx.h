@@ -4,7 +4,7 @@
  * its UART: boot ROM, RAM loader ("boot>" command mode) and a 4 MiB SPI NOR
  * flash (EN25Q32). Written from ../shared/notes/uart-chips.md section 1
  * (cited as §1.n) and the capture in ../shared/data/gx/packets, never from
- * the host code. It runs behind the pty runner (sim/uart_sim.h):
+ * the host code. It runs behind the pty runner (sim/sim_uart.h):
  *
  *     uart_sim_start("gx,loader-chip=0x6612,trace=/tmp/t", err, sizeof(err))
  *
@@ -113,7 +113,7 @@
  *   input when each byte arrives, except that Stage 1 and Stage 2 are judged
  *   as a whole at their first byte. Bytes read around a change of the
  *   host's settings count as clean if either the old or the new settings
- *   match (a pty cannot tell when they were written; sim/uart_sim.c).
+ *   match (a pty cannot tell when they were written; sim/sim_uart.c).
  *   INPCK is traced, not modelled. (A Linux pty forces CS8 and clears
  *   PARENB, so parity and bits only matter on other transports.)
  *
@@ -220,12 +220,12 @@
 #ifndef UNBRICK_SIM_GX_H
 #define UNBRICK_SIM_GX_H
 
-#include "uart_sim.h"
+#include "sim_uart.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* The model, for the runner's table (sim/uart_sim.c). */
+/* The model, for the runner's table (sim/sim_uart.c). */
 extern const struct uart_sim_model uart_sim_model_gx;
 
 /* The XOR-sum of §1.2 over len bytes, continuing from sum at index start. */

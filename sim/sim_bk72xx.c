@@ -121,8 +121,8 @@
 #define _GNU_SOURCE
 #endif
 
-#include "bk72xx.h"
-#include "simfile.h"
+#include "sim_bk72xx.h"
+#include "sim_file.h"
 #include "parse.h"
 
 #include <errno.h>

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bk72xx.h"
+#include "sim_bk72xx.h"
 
 #define SPISIM_MAX_FRAME 4096
 #define SPISIM_DEFAULT_HZ 1000000u

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Emulator of a NationalChip GX set-top box on its UART (options, trace
- * wording and command answers: sim/gx.h). Written from
+ * wording and command answers: sim/sim_gx.h). Written from
  * ../shared/notes/uart-chips.md §1 and the capture in
  * ../shared/data/gx/packets, not from the host code. "Choice" marks a
  * decision of this model where the notes are silent.
  *
- * Structure: the runner (sim/uart_sim.c) hands over host bytes (input) and
+ * Structure: the runner (sim/sim_uart.c) hands over host bytes (input) and
  * pulls device bytes (output) with the model time. Device output is a queue
  * of chunks, each with a rate, an earliest time and an optional event that
  * fires when its last byte has left (the burst starts the ROM window,
@@ -19,8 +19,8 @@
 #define _GNU_SOURCE
 #endif
 
-#include "gx.h"
-#include "simfile.h"
+#include "sim_gx.h"
+#include "sim_file.h"
 #include "parse.h"
 
 #include <errno.h>
@@ -1479,7 +1479,7 @@ static size_t gx_room(void *dev, uint64_t now)
 	return m->box == BOX_LOADER ? FIFO_SIZE - m->fifo_len : IO_CHUNK;
 }
 
-/* Either the host's settings or alt (see uart_sim.h) may have sent it. */
+/* Either the host's settings or alt (see sim_uart.h) may have sent it. */
 static uint8_t rx_filter(struct gx_sim *m, uint8_t b,
 			 const struct uart_sim_line *alt)
 {
@@ -2160,7 +2160,7 @@ static int parse_options(struct gx_sim *m, const char *opts, char *err,
 			if (strcmp(option_defs[i].key, key) == 0)
 				d = &option_defs[i];
 		if (!d) {
-			sim_set_err(err, errlen, "gx sim: unknown option '%s' (see sim/gx.h)",
+			sim_set_err(err, errlen, "gx sim: unknown option '%s' (see sim/sim_gx.h)",
 				key);
 			return -1;
 		}

@@ -2,7 +2,7 @@
 /*
  * A raw TCP port (ser2net "raw"): the bytes go through untouched, and the
  * remote serial port runs at a speed fixed on the server, given as baud=N.
- * Also the TCP plumbing of uart/net.h, which uart/rfc2217.c shares.
+ * Also the TCP plumbing of uart/net.h, which uart/port_rfc2217.c shares.
  */
 #include "net.h"
 #include "parse.h"

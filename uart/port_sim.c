@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sim:MODEL[,key=value...]: an emulator (sim/uart_sim.h) on a pty pair. The
+ * sim:MODEL[,key=value...]: an emulator (sim/sim_uart.h) on a pty pair. The
  * port is the pty slave opened by the tty backend, so the real termios code
  * runs; only the modem lines, which a pty lacks, go to the emulator directly.
  */
@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "uart_sim.h"
+#include "sim_uart.h"
 
 struct portsim {
 	struct uart_sim *sim;

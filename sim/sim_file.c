@@ -3,7 +3,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "simfile.h"
+#include "sim_file.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -18,7 +18,7 @@ struct uart_sim;
 
 /*
  * Start an emulator. spec: "MODEL[,key=value...]", e.g. "gx,loader-chip=0x6612".
- * Models and their options are documented in the model's header (sim/gx.h).
+ * Models and their options are documented in the model's header (sim/sim_gx.h).
  * On error returns NULL and writes a one-line message (no newline) into err.
  */
 struct uart_sim *uart_sim_start(const char *spec, char *err, size_t errlen);
@@ -42,7 +42,7 @@ void uart_sim_set_parity(struct uart_sim *sim, char parity);
 int uart_sim_stop(struct uart_sim *sim, char *err, size_t errlen);
 
 /*
- * For emulator models (sim/MODEL.c), driven by the runner in sim/uart_sim.c;
+ * For emulator models (sim/MODEL.c), driven by the runner in sim/sim_uart.c;
  * hosts need none of this. Every call comes from the runner's thread, with
  * now_ns = monotonic time since the emulator started. A model registers with
  * one line in the runner's table.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The pty runner for UART device models (sim/uart_sim.h).
+ * The pty runner for UART device models (sim/sim_uart.h).
  *
  * The device side is the pty master, non-blocking, served by one thread
  * (every signal blocked there, so the host's SIGINT handling is untouched).
@@ -27,9 +27,9 @@
 #define _GNU_SOURCE
 #endif
 
-#include "uart_sim.h"
-#include "simfile.h"
-#include "gx.h"
+#include "sim_uart.h"
+#include "sim_file.h"
+#include "sim_gx.h"
 #include "parse.h"
 
 /* struct termios2 and TCGETS2; this file must not include <termios.h>. */
