@@ -36,34 +36,36 @@ ifeq ($(GPIOD),auto)
 GPIOD := $(shell $(PKG_CONFIG) --atleast-version=2.0 libgpiod 2>/dev/null && echo 2 || \
 	   ($(PKG_CONFIG) --exists libgpiod 2>/dev/null && echo 1 || echo no))
 endif
-ifeq ($(GPIOD),2)
-GPIO_BACKEND := gpio/gpio_gpiod_v2.c
-GPIOD_API := v2
-else ifeq ($(GPIOD),1)
-GPIO_BACKEND := gpio/gpio_gpiod_v1.c
-GPIOD_API := v1
-else
-GPIO_BACKEND := gpio/gpio_gpiod_none.c
-GPIOD_API := none
-endif
-ifneq ($(GPIOD_API),none)
-GPIOD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libgpiod)
-GPIOD_LIBS := $(shell $(PKG_CONFIG) --libs libgpiod)
-endif
-
-# Only the libiio 0.x API is written (1.x renamed its calls: common/voltage.c).
+# Only the libiio 0.x API is written (1.x renamed its calls: common/voltage_iio.c).
 ifeq ($(IIO),auto)
 IIO := $(shell $(PKG_CONFIG) --exists 'libiio < 1.0' 2>/dev/null && echo yes || echo no)
 endif
-ifeq ($(IIO),yes)
-VOLTAGE_SRC := common/voltage.c
-IIO_BACKEND := libiio 0.x
-IIO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libiio)
-IIO_LIBS := $(shell $(PKG_CONFIG) --libs libiio)
-else
-VOLTAGE_SRC := common/voltage_none.c
-IIO_BACKEND := none
+
+# Optional dependencies. Each one that is on is a backend: its sources join
+# the library, its CPPFLAGS turn on its table entry (-DUB_HAVE_GPIOD: the
+# gpiod entry of gpio/gpio.c) and pkg-config gives its flags and libraries.
+# Another one (libusb next) is a switch above, a BACKENDS line and its three
+# BACKEND_name_ lines.
+BACKENDS :=
+ifneq ($(filter 1 2,$(GPIOD)),)
+BACKENDS += gpiod
 endif
+ifeq ($(IIO),yes)
+BACKENDS += iio
+endif
+BACKEND_gpiod_SRCS := gpio/gpio_gpiod.c gpio/gpio_gpiod_v$(GPIOD).c
+BACKEND_gpiod_CPPFLAGS := -DUB_HAVE_GPIOD
+BACKEND_gpiod_PKG := libgpiod
+BACKEND_iio_SRCS := common/voltage_iio.c
+BACKEND_iio_CPPFLAGS := -DUB_HAVE_IIO
+BACKEND_iio_PKG := libiio
+
+BACKEND_SRCS := $(foreach b,$(BACKENDS),$(BACKEND_$(b)_SRCS))
+BACKEND_CPPFLAGS := $(foreach b,$(BACKENDS),$(BACKEND_$(b)_CPPFLAGS))
+BACKEND_CFLAGS := $(foreach b,$(BACKENDS),$(shell $(PKG_CONFIG) --cflags $(BACKEND_$(b)_PKG)))
+BACKEND_LIBS := $(foreach b,$(BACKENDS),$(shell $(PKG_CONFIG) --libs $(BACKEND_$(b)_PKG)))
+GPIOD_API := $(if $(filter gpiod,$(BACKENDS)),v$(GPIOD),none)
+IIO_BACKEND := $(if $(filter iio,$(BACKENDS)),libiio 0.x,none)
 
 INIH_CFLAGS := $(shell $(PKG_CONFIG) --cflags inih)
 INIH_LIBS := $(shell $(PKG_CONFIG) --libs inih)
@@ -74,18 +76,17 @@ UB_WARN := -Wall -Wextra -Werror
 UB_INCLUDES := -Icommon -Igpio -Ispiflash -Iuart -Iconf -Isim
 UB_CPPFLAGS := -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -DUB_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	       -DUB_DATADIR='"$(DATADIR)"' \
-	       $(UB_INCLUDES)
-UB_CFLAGS := -std=c11 -pthread $(UB_WARN) $(GPIOD_CFLAGS) $(IIO_CFLAGS) $(INIH_CFLAGS)
+	       $(BACKEND_CPPFLAGS) $(UB_INCLUDES)
+UB_CFLAGS := -std=c11 -pthread $(UB_WARN) $(BACKEND_CFLAGS) $(INIH_CFLAGS)
 ifeq ($(SANITIZE),1)
 UB_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UB_LDFLAGS += -fsanitize=address,undefined
 endif
 ALL_CFLAGS = $(UB_CPPFLAGS) $(CPPFLAGS) $(UB_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(UB_LDFLAGS) $(LDFLAGS)
-UB_LIBS := $(GPIOD_LIBS) $(IIO_LIBS) $(INIH_LIBS) -pthread
+UB_LIBS := $(BACKEND_LIBS) $(INIH_LIBS) -pthread
 
-# Program mains (one file each) and tools; everything else under uart/ and
-# sim/ is library code.
+# Program mains (one file each) and tools.
 PROGRAMS := beken-spi gx-upload
 PROGRAM_SRC_beken-spi := spiflash/beken-spi.c
 PROGRAM_SRC_gx-upload := uart/gx-upload.c
@@ -93,14 +94,20 @@ TOOLS := uart-sim
 PROGRAM_SRC_uart-sim := sim/uart-sim.c
 MAIN_SRCS := $(foreach p,$(PROGRAMS) $(TOOLS),$(PROGRAM_SRC_$(p)))
 
-LIB_SRCS := \
-	common/err.c common/log.c common/parse.c common/image.c common/progress.c common/cli.c \
-	common/sigint.c $(VOLTAGE_SRC) \
-	conf/config.c \
-	gpio/gpio.c $(GPIO_BACKEND) \
-	spiflash/spi.c spiflash/spi_spidev.c spiflash/spi_sim.c \
-	spiflash/nor.c spiflash/nor_chips.c spiflash/nor_write.c spiflash/beken.c \
-	$(filter-out $(MAIN_SRCS),$(sort $(wildcard uart/*.c) $(wildcard sim/*.c)))
+# Library sources, one line per layer (its API, then its backends); a
+# backend that needs an optional library is in BACKEND_name_SRCS above.
+LIB_SRCS := common/err.c common/log.c common/parse.c common/image.c common/progress.c
+LIB_SRCS += common/options.c common/prog.c common/signals.c common/range.c common/verify.c common/voltage.c
+LIB_SRCS += common/datapath.c
+LIB_SRCS += conf/config.c
+LIB_SRCS += gpio/gpio.c
+LIB_SRCS += spiflash/spi.c spiflash/spi_spidev.c spiflash/spi_sim.c
+LIB_SRCS += spiflash/nor.c spiflash/nor_chips.c spiflash/nor_write.c spiflash/beken.c
+LIB_SRCS += uart/port.c uart/port_tty.c uart/net.c uart/port_tcp.c uart/port_rfc2217.c uart/port_sim.c
+LIB_SRCS += uart/reset.c uart/gx.c
+LIB_SRCS += sim/sim_file.c sim/sim_bk72xx.c sim/sim_gx.c sim/sim_uart.c sim/sim_uart_models.c \
+	sim/sim_uart_pty.c sim/sim_uart_step.c
+LIB_SRCS += $(BACKEND_SRCS)
 LIB := $(B)/libunbrick.a
 MANPAGES := Documentation/beken-spi.1 Documentation/gx-upload.1 Documentation/unbrick.conf.5
 

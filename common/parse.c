@@ -1,48 +1,115 @@
 /* SPDX-License-Identifier: MIT */
 #include "parse.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <stdlib.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
-static int parse_scaled(const char *s, uint64_t *out, uint64_t k, uint64_t m,
-			uint64_t g, const char *unit)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t scale = 1;
+enum { NUM_OK = 0, NUM_BAD = -1, NUM_TOO_BIG = -2 };
 
-	if (!s || !*s || *s == '-' || *s == '+' || isspace((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		return -1;
-	switch (*end) {
-	case 'k': case 'K': scale = k; end++; break;
-	case 'm': case 'M': scale = m; end++; break;
-	case 'g': case 'G': scale = g; end++; break;
-	default: break;
+static int digit_value(char c, unsigned base)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (base == 16 && c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (base == 16 && c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decimal digits, or hex digits after "0x". Written out rather than strtoull,
+ * which reads a leading zero as octal and accepts spaces and signs.
+ */
+static int parse_digits(const char **sp, uint64_t *out)
+{
+	const char *s = *sp;
+	unsigned base = 10;
+	uint64_t v = 0;
+	int too_big = 0, d;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
 	}
-	if (unit && strcmp(end, unit) == 0)
-		end += strlen(unit);
-	if (*end)
-		return -1;
-	if (v > UINT64_MAX / scale)
-		return -1;
+	if (digit_value(*s, base) < 0)
+		return NUM_BAD;
+	for (; (d = digit_value(*s, base)) >= 0; s++) {
+		if (v > (UINT64_MAX - (uint64_t)d) / base)
+			too_big = 1;
+		else
+			v = v * base + (uint64_t)d;
+	}
+	*sp = s;
+	*out = v;
+	return too_big ? NUM_TOO_BIG : NUM_OK;
+}
+
+/* A number, an optional k/M suffix of 1000 or 1024, then unit (or NULL). */
+static int parse_scaled(const char *s, uint64_t kilo, const char *unit, uint64_t *out)
+{
+	uint64_t v, scale = 1;
+	int rc;
+
+	if (!s)
+		return NUM_BAD;
+	rc = parse_digits(&s, &v);
+	if (rc == NUM_BAD)
+		return rc;
+	if (*s == 'k' || *s == 'K') {
+		scale = kilo;
+		s++;
+	} else if (*s == 'm' || *s == 'M') {
+		scale = kilo * kilo;
+		s++;
+	}
+	if (unit && strcmp(s, unit) == 0)
+		s += strlen(unit);
+	if (*s)
+		return NUM_BAD;
+	if (rc == NUM_TOO_BIG || v > UINT64_MAX / scale)
+		return NUM_TOO_BIG;
 	*out = v * scale;
-	return 0;
+	return NUM_OK;
 }
 
 int ub_parse_u64(const char *s, uint64_t *out)
 {
-	return parse_scaled(s, out, 1024, 1024 * 1024, 1024 * 1024 * 1024, NULL);
+	return parse_scaled(s, 1024, NULL, out) == NUM_OK ? 0 : -1;
 }
 
 int ub_parse_hz(const char *s, uint64_t *out)
 {
-	return parse_scaled(s, out, 1000, 1000 * 1000, 1000 * 1000 * 1000, "Hz");
+	return parse_scaled(s, 1000, "Hz", out) == NUM_OK ? 0 : -1;
+}
+
+/* What the user typed, for a message: printable, and short. */
+static const char *shown(const char *s, char *buf, size_t cap)
+{
+	size_t i, n = strlen(s), keep = n < cap ? n : cap - 4;
+
+	for (i = 0; i < keep; i++)
+		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	strcpy(buf + keep, keep < n ? "..." : "");
+	return buf;
+}
+
+int ub_parse_size(const char *what, const char *s, uint64_t max, uint64_t *out,
+		  struct ub_err *err)
+{
+	char text[48];
+	uint64_t v;
+	int rc = parse_scaled(s, 1024, NULL, &v);
+
+	if (rc == NUM_BAD)
+		return ub_fail(err, UB_EUSAGE, "bad %s '%s': use a number such as 0x11000, 4096 or "
+			       "64K (suffixes: K = KiB, M = MiB)", what, shown(s ? s : "", text, sizeof(text)));
+	if (rc == NUM_TOO_BIG || v > max)
+		return ub_fail(err, UB_EUSAGE, "bad %s '%s': the largest is 0x%" PRIx64, what,
+			       shown(s, text, sizeof(text)), max);
+	*out = v;
+	return 0;
 }
 
 static int copy_part(const char *from, size_t n, char *to, size_t size)

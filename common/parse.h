@@ -6,14 +6,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
+
 /*
- * Parse an unsigned number: decimal, 0x hex, with an optional K/M/G suffix
- * (KiB, MiB, GiB; "k"/"m" too). The whole string must be used.
+ * Parse an unsigned number: decimal (a leading zero is still decimal, never
+ * octal) or 0x hex, with an optional K or M suffix (KiB, MiB; "k"/"m" too).
+ * The whole string must be used: no sign, no spaces.
  * Returns 0, or -1 on malformed input or overflow.
  */
 int ub_parse_u64(const char *s, uint64_t *out);
 
-/* Same, but a frequency: K/M mean kHz/MHz (1000-based); "Hz" may follow. */
+/*
+ * The same for a size or an address that the user gave as option or
+ * argument `what` ("--offset", "size"): on failure (exit status 2) err holds
+ * the whole message, e.g. "bad --offset '4G': use a number such as 0x11000,
+ * 4096 or 64K (suffixes: K = KiB, M = MiB)", or for a number above max
+ * "bad --offset '5000M': the largest is 0xffffffff".
+ */
+int ub_parse_size(const char *what, const char *s, uint64_t max, uint64_t *out,
+		  struct ub_err *err);
+
+/* A frequency: the same numbers, K/M mean kHz/MHz (1000-based); "Hz" may follow. */
 int ub_parse_hz(const char *s, uint64_t *out);
 
 /*

@@ -15,7 +15,8 @@
  * The reading is (raw + offset) * scale millivolts (IIO ABI; offset and scale
  * optional), or the channel's processed "input" when it has no "raw".
  *
- * Built without libiio (voltage_none.c) every call fails with UB_EUSAGE.
+ * Built without libiio (no UB_HAVE_IIO) a spec still gets its syntax
+ * checked, then fails with UB_EUSAGE: "built without libiio".
  */
 #ifndef UNBRICK_VOLTAGE_H
 #define UNBRICK_VOLTAGE_H
@@ -51,8 +52,10 @@ int ub_voltage_check_parsed(const struct ub_voltage_spec *vs,
 			    const struct ub_log *log, double *volts,
 			    struct ub_err *err);
 
-/* ub_voltage_parse + ub_voltage_check_parsed. */
-int ub_voltage_check(const char *spec, const struct ub_log *log, double *volts,
-		     struct ub_err *err);
+#ifdef UB_HAVE_IIO
+/* The reader (voltage_iio.c): volts at the rail, range not checked. */
+int ub_voltage_read_iio(const struct ub_voltage_spec *vs, const struct ub_log *log,
+			double *volts, struct ub_err *err);
+#endif
 
 #endif

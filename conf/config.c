@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef UB_SYSCONFDIR
@@ -13,6 +14,7 @@
 #endif
 
 struct section_pass {
+	const char *program;
 	const char *section;  /* "beken-spi" or "board NAME" */
 	ub_conf_apply_fn apply;
 	void *ctx;
@@ -20,11 +22,31 @@ struct section_pass {
 	int found;
 };
 
+/* Every program's section is known, so one config file serves them all. */
+static const char *const programs[] = {
+	"beken-spi", "gx-upload", "ingenic-usbboot", "ecr-uart", "w800-xmodem",
+};
+
+static int known_section(const char *section)
+{
+	for (size_t i = 0; i < sizeof(programs) / sizeof(programs[0]); i++)
+		if (!strcmp(section, programs[i]))
+			return 1;
+	return !strncmp(section, "board ", 6) && section[6];
+}
+
 static int on_key(void *user, const char *section, const char *name,
 		  const char *value)
 {
 	struct section_pass *pass = user;
 
+	if (!*section)
+		return ub_fail(pass->err, UB_EUSAGE, "'%s' is outside any section; put it under "
+			       "[%s] or [board NAME]", name, pass->program) == 0;
+	if (!known_section(section))
+		return ub_fail(pass->err, UB_EUSAGE, "unknown section [%s]; the sections are "
+			       "[board NAME] and the programs' names, such as [%s]", section,
+			       pass->program) == 0;
 	if (strcmp(section, pass->section) != 0)
 		return 1;
 	pass->found = 1;
@@ -59,18 +81,23 @@ static int check_line_lengths(const char *path, struct ub_err *err)
 	return 0;
 }
 
-static int apply_section(const char *path, const char *section,
+static int apply_section(const char *path, const char *program, const char *section,
 			 ub_conf_apply_fn apply, void *ctx, int *found,
 			 struct ub_err *err)
 {
-	struct section_pass pass = { section, apply, ctx, err, 0 };
+	struct section_pass pass = { program, section, apply, ctx, err, 0 };
 	struct ub_err inner = { 0 };
+	FILE *f;
 	int line;
 
 	pass.err = &inner;
 	if (check_line_lengths(path, err) < 0)
 		return -1;
-	line = ini_parse(path, on_key, &pass);
+	f = fopen(path, "r");
+	if (!f)
+		return ub_fail_errno(err, UB_EUSAGE, errno, "cannot read config '%s'", path);
+	line = ini_parse_file(f, on_key, &pass);
+	fclose(f);
 	*found = pass.found;
 	if (line < 0)
 		return ub_fail(err, UB_EUSAGE, "cannot read config '%s'", path);
@@ -99,31 +126,37 @@ static int find_config(char *path, size_t len)
 	return -1;
 }
 
+const char *ub_conf_search_text(void)
+{
+	return "looked in $XDG_CONFIG_HOME/unbrick/unbrick.conf (~/.config when unset) and "
+	       UB_SYSCONFDIR "/unbrick/unbrick.conf";
+}
+
 int ub_conf_load(const char *explicit_path, const char *program,
 		 const char *board, ub_conf_apply_fn apply, void *ctx,
 		 char *used, size_t usedlen, struct ub_err *err)
 {
 	char section[160];
+	struct stat st;
 	int found;
 
 	used[0] = '\0';
 	if (explicit_path) {
-		if (access(explicit_path, R_OK) != 0)
-			return ub_fail_errno(err, UB_EUSAGE, errno, "cannot read config '%s'", explicit_path);
 		snprintf(used, usedlen, "%s", explicit_path);
 	} else if (find_config(used, usedlen)) {
 		if (board)
-			return ub_fail(err, UB_EUSAGE,
-				       "no config file for board '%s': looked in $XDG_CONFIG_HOME/unbrick/unbrick.conf and %s/unbrick/unbrick.conf",
-				       board, UB_SYSCONFDIR);
+			return ub_fail(err, UB_EUSAGE, "no config file for board '%s': %s", board,
+				       ub_conf_search_text());
 		return 0;
 	}
-	if (apply_section(used, program, apply, ctx, &found, err))
+	if (stat(used, &st) == 0 && S_ISDIR(st.st_mode))
+		return ub_fail(err, UB_EUSAGE, "config '%s' is a directory; give a file", used);
+	if (apply_section(used, program, program, apply, ctx, &found, err))
 		return -1;
 	if (!board)
 		return 0;
 	snprintf(section, sizeof(section), "board %s", board);
-	if (apply_section(used, section, apply, ctx, &found, err))
+	if (apply_section(used, program, section, apply, ctx, &found, err))
 		return -1;
 	if (!found)
 		return ub_fail(err, UB_EUSAGE, "no [board %s] in %s", board, used);

@@ -25,4 +25,7 @@ int ub_conf_load(const char *explicit_path, const char *program,
 		 const char *board, ub_conf_apply_fn apply, void *ctx,
 		 char *used, size_t usedlen, struct ub_err *err);
 
+/* Where ub_conf_load looks when no file is given, for messages. */
+const char *ub_conf_search_text(void);
+
 #endif

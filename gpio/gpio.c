@@ -1,13 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 #include "gpio.h"
 
-#include <errno.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
+#ifdef UB_HAVE_GPIOD
+#include "gpio_gpiod.h"
+#endif
+
+/* The character device's entry must be named CHARDEV: specs without a backend go to it. */
+#define CHARDEV "gpiod"
+
+const struct ub_gpio_backend ub_gpio_backends[] = {
+#ifdef UB_HAVE_GPIOD
+	{ CHARDEV, UB_GPIOD_USAGE, ub_gpiod_open },
+#endif
+	{ NULL, NULL, NULL },
+};
+
+#ifndef UB_HAVE_GPIOD
+const char *ub_gpiod_api(void)
+{
+	return "none";
+}
+#endif
 
 struct ub_gpio_line *ub_gpio_line_new(const struct ub_gpio_ops *ops, void *priv,
 				      const char *name)
@@ -36,55 +53,54 @@ void ub_gpio_close(struct ub_gpio_line *line)
 	free(line);
 }
 
-/* "gpiochip0" -> "/dev/gpiochip0"; "/dev/..." stays. */
-static int chip_path(const char *chip, char *path, size_t len)
+static const struct ub_gpio_backend *find_backend(const char *name, size_t len)
 {
-	int n = chip[0] == '/' ? snprintf(path, len, "%s", chip)
-			       : snprintf(path, len, "/dev/%s", chip);
-	return n > 0 && (size_t)n < len ? 0 : -1;
+	const struct ub_gpio_backend *b;
+
+	for (b = ub_gpio_backends; b->name; b++)
+		if (strlen(b->name) == len && strncmp(b->name, name, len) == 0)
+			return b;
+	return NULL;
+}
+
+/* "; other lines: A or B", from the table, for the message without libgpiod. */
+static const char *other_backends(char *buf, size_t len)
+{
+	const struct ub_gpio_backend *b;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (b = ub_gpio_backends; b->name && used < len; b++) {
+		const char *sep = b == ub_gpio_backends ? "; other lines: " : b[1].name ? ", " : " or ";
+		int n = snprintf(buf + used, len - used, "%s%s", sep, b->usage);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
 }
 
 int ub_gpio_open(const char *spec, const char *consumer, int initial,
 		 struct ub_gpio_line **out, struct ub_err *err)
 {
-	char chip[256], path[300];
+	const struct ub_gpio_backend *b;
 	const char *colon;
-	uint64_t offset;
 
 	*out = NULL;
 	if (!spec || !*spec)
 		return ub_fail(err, UB_EUSAGE, "empty GPIO line spec");
-	colon = strrchr(spec, ':');
-	if (!colon)
-		return ub_gpiod_open_name(spec, consumer, initial, out, err);
-	if ((size_t)(colon - spec) >= sizeof(chip) || colon == spec ||
-	    ub_parse_u64(colon + 1, &offset) || offset > 0xffff)
-		return ub_fail(err, UB_EUSAGE,
-			       "bad GPIO line '%s': expected gpiochipN:OFFSET or a line name",
-			       spec);
-	memcpy(chip, spec, (size_t)(colon - spec));
-	chip[colon - spec] = '\0';
-	if (chip_path(chip, path, sizeof(path)))
-		return ub_fail(err, UB_EUSAGE, "bad GPIO chip '%s'", chip);
-	return ub_gpiod_open_offset(path, (unsigned int)offset, consumer, initial,
-				    out, err);
-}
+	colon = strchr(spec, ':');
+	b = colon ? find_backend(spec, (size_t)(colon - spec)) : NULL;
+	if (b)
+		return b->open(colon + 1, consumer, initial, out, err);
+	b = find_backend(CHARDEV, strlen(CHARDEV));
+	if (!b) {
+		char others[256];
 
-int ub_gpio_chip_open_failed(const char *path, int errnum, struct ub_err *err)
-{
-	struct stat st;
-
-	if (errnum == EACCES || errnum == EPERM)
-		return ub_fail(err, UB_ENODEV,
-			       "cannot open GPIO chip %s: %s; add the user to the gpio group (or run as root)",
-			       path, strerror(errnum));
-	/* libgpiod checks the device's sysfs subsystem: ENOTTY/ENODEV mean "not GPIO". */
-	if (stat(path, &st) == 0 &&
-	    (!S_ISCHR(st.st_mode) || errnum == ENOTTY || errnum == ENODEV))
 		return ub_fail(err, UB_EUSAGE,
-			       "%s is not a GPIO chip (expected a GPIO character device such as /dev/gpiochip0)",
-			       path);
-	return ub_fail(err, UB_ENODEV,
-		       "cannot open GPIO chip %s: %s; is the GPIO character device there (ls /dev/gpiochip*)?",
-		       path, strerror(errnum));
+			       "cannot open GPIO line '%s': built without libgpiod; rebuild with libgpiod-dev installed%s",
+			       spec, other_backends(others, sizeof(others)));
+	}
+	return b->open(spec, consumer, initial, out, err);
 }

@@ -20,9 +20,24 @@ struct ub_gpio_line {
 };
 
 /*
- * Open a line of the GPIO character device and drive it to `initial`:
- *   gpiochipN:OFFSET, /dev/gpiochipN:OFFSET, or a line name (e.g. GPIO22).
- * consumer is the label the kernel shows (the program name).
+ * A backend: open(ARG) gets what follows "NAME:" in the spec; it returns a
+ * line from ub_gpio_line_new() driven to `initial`. consumer is the label
+ * the kernel shows (the program name). A backend that needs an optional
+ * library is listed only #ifdef UB_HAVE_<LIBRARY>.
+ */
+struct ub_gpio_backend {
+	const char *name;   /* spec prefix: "gpiod" (later "ch341a") */
+	const char *usage;  /* one line: "gpiochipN:OFFSET or a line name such as GPIO22" */
+	int (*open)(const char *arg, const char *consumer, int initial,
+		    struct ub_gpio_line **out, struct ub_err *err);
+};
+extern const struct ub_gpio_backend ub_gpio_backends[];  /* ends with { NULL } */
+
+/*
+ * Open a line and drive it to `initial`. When the text before the first ':'
+ * names a backend, that backend gets the rest ("gpiod:GPIO22"); any other
+ * spec is the GPIO character device's: gpiochipN:OFFSET,
+ * /dev/gpiochipN:OFFSET, or a line name (e.g. GPIO22).
  */
 int ub_gpio_open(const char *spec, const char *consumer, int initial,
 		 struct ub_gpio_line **out, struct ub_err *err);
@@ -36,19 +51,5 @@ void ub_gpio_close(struct ub_gpio_line *line);
 
 /* The libgpiod API this build uses: "v1", "v2" or "none". */
 const char *ub_gpiod_api(void);
-
-/*
- * Implemented once per libgpiod API (gpio/gpio_gpiod_v1.c, gpio/gpio_gpiod_v2.c,
- * gpio/gpio_gpiod_none.c; the Makefile picks one). chip is a path such as
- * /dev/gpiochip0; a NULL chip with a line name searches every chip.
- */
-int ub_gpiod_open_offset(const char *chip, unsigned int offset,
-			 const char *consumer, int initial,
-			 struct ub_gpio_line **out, struct ub_err *err);
-int ub_gpiod_open_name(const char *name, const char *consumer, int initial,
-		       struct ub_gpio_line **out, struct ub_err *err);
-
-/* For the gpiod backends: the error for a chip that would not open. */
-int ub_gpio_chip_open_failed(const char *path, int errnum, struct ub_err *err);
 
 #endif

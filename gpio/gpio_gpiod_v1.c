@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* GPIO lines through libgpiod 1.x (Debian 12, Buildroot BR2_PACKAGE_LIBGPIOD). */
-#include "gpio.h"
+#include "gpio_gpiod.h"
 
 #include <errno.h>
 #include <gpiod.h>

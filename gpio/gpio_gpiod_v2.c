@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* GPIO lines through libgpiod 2.x (Debian 13, Buildroot BR2_PACKAGE_LIBGPIOD2). */
-#include "gpio.h"
+#include "gpio_gpiod.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -443,9 +443,16 @@ typedef int (*option_fn)(struct bk_sim *s, struct create_opts *o,
 			 const char *key, const char *val,
 			 char *err, size_t errlen);
 
-static int valid_flash_size(uint64_t n)
+/* What is wrong with n bytes as a flash size, or NULL when nothing is. */
+static const char *flash_size_problem(uint64_t n)
 {
-	return n >= MIN_FLASH_SIZE && n <= MAX_FLASH_SIZE && !(n & (n - 1));
+	if (n < MIN_FLASH_SIZE)
+		return "is below the smallest flash the model knows (64K)";
+	if (n > MAX_FLASH_SIZE)
+		return "is above the largest flash the model knows (16M)";
+	if (n & (n - 1))
+		return "is not a power of two (64K, 128K, ... 16M)";
+	return NULL;
 }
 
 static int opt_image(struct bk_sim *s, struct create_opts *o, const char *key,
@@ -480,10 +487,15 @@ static int opt_size(struct bk_sim *s, struct create_opts *o, const char *key,
 		    const char *val, char *err, size_t errlen)
 {
 	(void)s;
-	if (ub_parse_u64(val, &o->size) || !valid_flash_size(o->size)) {
+	if (ub_parse_u64(val, &o->size)) {
 		sim_set_err(err, errlen,
 			"bk72xx sim: %s=%s: want a power of two from 64K to 16M",
 			key, val);
+		return -1;
+	}
+	if (flash_size_problem(o->size)) {
+		sim_set_err(err, errlen, "bk72xx sim: %s=%s %s", key, val,
+			flash_size_problem(o->size));
 		return -1;
 	}
 	o->have_size = 1;
@@ -787,10 +799,11 @@ static int decide_size(struct bk_sim *s, const struct create_opts *o,
 			strerror(errno));
 		return -1;
 	}
-	if (!o->have_size && !valid_flash_size((uint64_t)st.st_size)) {
+	if (!o->have_size && flash_size_problem((uint64_t)st.st_size)) {
 		sim_set_err(err, errlen,
-			"bk72xx sim: image=%s: %lld bytes is not a power of two from 64K to 16M; add size=",
-			o->image_path, (long long)st.st_size);
+			"bk72xx sim: image=%s: %lld bytes %s; add size=",
+			o->image_path, (long long)st.st_size,
+			flash_size_problem((uint64_t)st.st_size));
 		return -1;
 	}
 	if (o->have_size && (uint64_t)st.st_size > o->size) {

@@ -185,7 +185,7 @@ struct gx_sim {
 	uint64_t rom_baud, chip, seed, flip_left;
 	double flip_rate, drop_rate, delay_rate;
 	int64_t reset_at;             /* -1: none, and once used */
-	char *image_path, *save_path, *otp_path, *stats_path;
+	char *image_path, *save_path, *otp_path, *otp_save_path, *stats_path;
 	FILE *trace, *rx;
 	int io_failed;
 
@@ -1695,6 +1695,13 @@ static int fill_flash(const void *ctx, int fd)
 	return sim_write_full(fd, m->flash, FLASH_SIZE);
 }
 
+static int fill_otp(const void *ctx, int fd)
+{
+	const struct gx_sim *m = ctx;
+
+	return sim_write_full(fd, m->otp, OTP_SIZE);
+}
+
 static const struct {
 	const char *name;
 	size_t offset;
@@ -1744,6 +1751,7 @@ static void free_sim(struct gx_sim *m)
 	free(m->image_path);
 	free(m->save_path);
 	free(m->otp_path);
+	free(m->otp_save_path);
 	free(m->stats_path);
 	free(m);
 }
@@ -1762,6 +1770,9 @@ static int gx_finish(void *dev, char *err, size_t errlen)
 	}
 	if (m->save_path && sim_write_file("gx", "save", m->save_path, fill_flash, m,
 				       rc ? later : err, rc ? sizeof(later) : errlen))
+		rc = -1;
+	if (m->otp_save_path && sim_write_file("gx", "otp-save", m->otp_save_path, fill_otp, m,
+					       rc ? later : err, rc ? sizeof(later) : errlen))
 		rc = -1;
 	if (m->stats_path && sim_write_file("gx", "stats", m->stats_path, fill_stats, m,
 					rc ? later : err, rc ? sizeof(later) : errlen))
@@ -2027,6 +2038,11 @@ static int opt_otp(struct gx_sim *m, const char *k, const char *v, char *e, size
 	return sim_set_path(&m->otp_path, "gx", k, v, e, el);
 }
 
+static int opt_otp_save(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+{
+	return sim_set_path(&m->otp_save_path, "gx", k, v, e, el);
+}
+
 static int opt_stats(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
 {
 	return sim_set_path(&m->stats_path, "gx", k, v, e, el);
@@ -2134,6 +2150,7 @@ static const struct option_def {
 	{ "image", 1, opt_image },
 	{ "save", 1, opt_save },
 	{ "otp", 1, opt_otp },
+	{ "otp-save", 1, opt_otp_save },
 	{ "seed", 1, opt_seed },
 	{ "flip", 1, opt_flip },
 	{ "flip-rate", 1, opt_flip_rate },

@@ -4,13 +4,16 @@
  * its UART: boot ROM, RAM loader ("boot>" command mode) and a 4 MiB SPI NOR
  * flash (EN25Q32). Written from ../shared/notes/uart-chips.md section 1
  * (cited as §1.n) and the capture in ../shared/data/gx/packets, never from
- * the host code. It runs behind the pty runner (sim/sim_uart.h):
+ * the host code. It runs behind the runner (sim/sim_uart.h), in model time
+ * or on a pty in real time:
  *
- *     uart_sim_start("gx,loader-chip=0x6612,trace=/tmp/t", err, sizeof(err))
+ *     uart_sim_open("gx,loader-chip=0x6612,trace=/tmp/t", err, sizeof(err))
  *
- * Every timed value is model time = real monotonic time. The runner's
- * pace=1 adds the line rate (baud/10 bytes per second, both directions);
- * without it bytes move as fast as the pty allows, in the same order.
+ * Every timed value is on the runner's clock. pace=1 (the default in model
+ * time) adds the line rate (baud/10 bytes per second, both directions) and
+ * the flash's busy times; without it bytes move as fast as the pty allows,
+ * in the same order. The runner's own options and those every emulator
+ * shares (image=, save=, trace=, rx=, stats=, seed=): sim/sim_uart.h.
  *
  * ---------------------------------------------------------------- options
  * Spec "gx[,key=value...]". Booleans take 0/1 (a bare "key" means 1).
@@ -89,6 +92,7 @@
  *                    FIFO is written in place).
  *   otp=FILE         initial 1 KiB chip OTP (exactly 1024 bytes). Default:
  *                    0x000-0x1FF pseudo-random from seed, 0x200-0x3FF zero.
+ *   otp-save=FILE    the OTP at stop, as save=.
  *   The flash's security registers (sflash_otp) are 3 x 256 B, all 0xFF.
  *
  * Faults (all drawn from seed=N, default 1; P is a probability 0..1 such

@@ -1,373 +1,126 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The pty runner for UART device models (sim/sim_uart.h).
- *
- * The device side is the pty master, non-blocking, served by one thread
- * (every signal blocked there, so the host's SIGINT handling is untouched).
- * Each loop: read the slave's termios (TCGETS2 on the master acts on the
- * slave) and tell the model about changes, hand over DTR/RTS events queued
- * by uart_sim_set_modem(), move host bytes into the model (as many as it
- * takes; the rest waits in the pty and back-pressures the host), move the
- * model's bytes out, then sleep in ppoll until the model's next event, the
- * pty, an eventfd (modem, stop) or 2 ms for the next termios look.
- *
- * The master's own termios is the kernel's raw default (ioctls on a master
- * act on the slave, so it is never touched). The runner keeps an fd on the
- * slave for its whole life so the master never sees a hangup while no host
- * has the slave open; the slave keeps the pty's default (echo, canonical)
- * until a host makes it raw.
- *
- * pace=1 (a runner option, also passed to the model) models the line rate:
- * the device's bytes leave at most baud/10 per second at the rate the model
- * gives for them, and host bytes are read no faster than baud/10 per second
- * at the host's baud. pace=0 moves bytes as fast as the pty allows, in the
- * same order. Model time is monotonic time since start.
+ * The UART emulator runner (sim/sim_uart.h): the spec, the model table's
+ * lookup, the defaults of a model's optional callbacks, and the choice
+ * between the pty runner (sim_uart_pty.c) and the model-time stepper
+ * (sim_uart_step.c).
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-
-#include "sim_uart.h"
+#include "sim_uart_run.h"
 #include "sim_file.h"
-#include "sim_gx.h"
 #include "parse.h"
 
-/* struct termios2 and TCGETS2; this file must not include <termios.h>. */
-#include <asm/termbits.h>
-#include <sys/ioctl.h>
-
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <time.h>
-#include <unistd.h>
-
-/* The models, by spec name: one line each. */
-static const struct uart_sim_model *const models[] = {
-	&uart_sim_model_gx,
-};
-#define NMODELS (sizeof(models) / sizeof(models[0]))
-
-enum {
-	MODEM_QUEUE = 64,
-	IO_BUF = 4096,
-	PACE_BATCH = 8,   /* paced: wake when this many byte slots are due */
-};
-
-static const uint64_t LINE_POLL_NS = 2000000;   /* termios look every 2 ms */
-/* Bytes read this soon after a settings change may predate it (the kernel
- * moves pty data to the reader asynchronously). */
-static const uint64_t LINE_GRACE_NS = 5000000;
-
-struct modem_event {
-	char which;
-	int value;
-};
 
 struct uart_sim {
-	const struct uart_sim_model *model;
-	void *dev;
-	int master, slave, wake;
-	char slave_path[128];
-	int pace;
-	uint64_t t0;
-	pthread_t thread;
-
-	pthread_mutex_t lock;   /* guards stop and the modem queue */
-	int stop;
-	char parity;            /* from uart_sim_set_parity, 0 = none given */
-	struct modem_event modem[MODEM_QUEUE];
-	size_t modem_len;
-
-	/* the thread's own */
-	struct uart_sim_line line, prev_line;   /* prev_line: before the last change */
-	int have_line, have_prev;
-	uint64_t t_change, t_empty;   /* last change seen; last read that found none */
-	uint64_t rx_next, tx_next;   /* paced: when the next byte slot starts */
-	int rx_idle, tx_idle;
-	uint8_t pend[IO_BUF];        /* pulled from the model, not yet written */
-	size_t pend_len, pend_off;
+	struct uart_sim_dev d;
+	struct sim_pty *pty;     /* one of these two */
+	struct sim_step *step;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
+/* ------------------------------------------- a model's optional callbacks */
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+void sim_dev_line(const struct uart_sim_dev *d, uint64_t now, const struct uart_sim_line *l)
+{
+	if (d->model->line)
+		d->model->line(d->dev, now, l);
 }
 
-static uint64_t min_u64(uint64_t a, uint64_t b)
+void sim_dev_modem(const struct uart_sim_dev *d, uint64_t now, char which, int value)
 {
-	return a < b ? a : b;
+	if (d->model->modem)
+		d->model->modem(d->dev, now, which, value);
 }
 
-/* ------------------------------------------------------------ the line */
-
-static unsigned cbaud_rate(unsigned cbaud)
+size_t sim_dev_room(const struct uart_sim_dev *d, uint64_t now)
 {
-	static const struct {
-		unsigned code, rate;
-	} table[] = {
-		{ B50, 50 }, { B75, 75 }, { B110, 110 }, { B134, 134 },
-		{ B150, 150 }, { B200, 200 }, { B300, 300 }, { B600, 600 },
-		{ B1200, 1200 }, { B1800, 1800 }, { B2400, 2400 },
-		{ B4800, 4800 }, { B9600, 9600 }, { B19200, 19200 },
-		{ B38400, 38400 }, { B57600, 57600 }, { B115200, 115200 },
-		{ B230400, 230400 }, { B460800, 460800 }, { B500000, 500000 },
-		{ B576000, 576000 }, { B921600, 921600 }, { B1000000, 1000000 },
-		{ B1152000, 1152000 }, { B1500000, 1500000 },
-		{ B2000000, 2000000 }, { B2500000, 2500000 },
-		{ B3000000, 3000000 }, { B3500000, 3500000 },
-		{ B4000000, 4000000 },
-	};
+	return d->model->room ? d->model->room(d->dev, now) : SIZE_MAX;
+}
 
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (table[i].code == cbaud)
-			return table[i].rate;
+void sim_dev_input(const struct uart_sim_dev *d, uint64_t now, const uint8_t *buf, size_t n,
+		   const struct uart_sim_line *alt)
+{
+	d->model->input(d->dev, now, buf, n, alt);
+}
+
+unsigned sim_dev_rate(const struct uart_sim_dev *d, uint64_t now, unsigned host_baud)
+{
+	return d->model->rate ? d->model->rate(d->dev, now) : host_baud;
+}
+
+size_t sim_dev_output(const struct uart_sim_dev *d, uint64_t now, uint8_t *buf, size_t cap)
+{
+	return d->model->output(d->dev, now, buf, cap);
+}
+
+uint64_t sim_dev_next_event(const struct uart_sim_dev *d, uint64_t now)
+{
+	return d->model->next_event ? d->model->next_event(d->dev, now) : UINT64_MAX;
+}
+
+int sim_dev_finish(const struct uart_sim_dev *d, char *err, size_t errlen)
+{
+	if (d->model->finish)
+		return d->model->finish(d->dev, err, errlen);
+	free(d->dev);
 	return 0;
 }
 
-/* The slave's settings, through the master. */
-static int read_line(int fd, struct uart_sim_line *l)
-{
-	struct termios2 t;
-
-	if (ioctl(fd, TCGETS2, &t))
-		return -1;
-	l->baud = t.c_ospeed ? t.c_ospeed : cbaud_rate(t.c_cflag & CBAUD);
-	if (!(t.c_cflag & PARENB))
-		l->parity = 'n';
-	else if (t.c_cflag & CMSPAR)
-		l->parity = (t.c_cflag & PARODD) ? 'm' : 's';
-	else
-		l->parity = (t.c_cflag & PARODD) ? 'o' : 'e';
-	switch (t.c_cflag & CSIZE) {
-	case CS5: l->bits = 5; break;
-	case CS6: l->bits = 6; break;
-	case CS7: l->bits = 7; break;
-	default: l->bits = 8; break;
-	}
-	l->inpck = !!(t.c_iflag & INPCK);
-	l->raw = !(t.c_lflag & (ICANON | ECHO));
-	return 0;
-}
-
-static void poll_line(struct uart_sim *s, uint64_t now)
-{
-	struct uart_sim_line l;
-
-	if (read_line(s->master, &l))
-		return;
-	pthread_mutex_lock(&s->lock);
-	if (s->parity)
-		l.parity = s->parity;
-	pthread_mutex_unlock(&s->lock);
-	if (s->have_line && l.baud == s->line.baud && l.parity == s->line.parity &&
-	    l.bits == s->line.bits && l.inpck == s->line.inpck &&
-	    l.raw == s->line.raw)
-		return;
-	if (s->have_line) {
-		s->prev_line = s->line;
-		s->have_prev = 1;
-		s->t_change = now;
-	}
-	s->line = l;
-	s->have_line = 1;
-	s->model->line(s->dev, now, &l);
-}
-
-static void deliver_modem(struct uart_sim *s, uint64_t now)
-{
-	struct modem_event ev[MODEM_QUEUE];
-	size_t n;
-
-	pthread_mutex_lock(&s->lock);
-	n = s->modem_len;
-	memcpy(ev, s->modem, n * sizeof(ev[0]));
-	s->modem_len = 0;
-	pthread_mutex_unlock(&s->lock);
-	for (size_t i = 0; i < n; i++)
-		s->model->modem(s->dev, now, ev[i].which, ev[i].value);
-}
-
-/* ---------------------------------------------------------------- bytes */
-
-/* Time of one 10-bit byte at baud. */
-static uint64_t slot_ns(unsigned baud)
+uint64_t sim_slot_ns(unsigned baud)
 {
 	return 10000000000ull / (baud ? baud : 1);
 }
 
-/* Paced: byte slots due by now, counted from *next (no credit for idling). */
-static size_t budget(uint64_t *next, const int *idle, uint64_t now, unsigned baud)
+/* ------------------------------------------------------------ the spec */
+
+char *uart_sim_model_names(char *buf, size_t len)
 {
-	if (*idle && *next < now)
-		*next = now;
-	if (*next > now)
-		return 0;
-	return (size_t)((now - *next) / slot_ns(baud) + 1);
+	size_t used = 0;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	for (size_t i = 0; uart_sim_models[i] && used < len; i++) {
+		int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+				 uart_sim_models[i]->name);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
 }
 
-static int do_input(struct uart_sim *s, uint64_t now)
+static const struct uart_sim_model *find_model(const char *name, char *err, size_t errlen)
 {
-	uint8_t buf[IO_BUF];
-	size_t want = s->model->room(s->dev, now);
-	const struct uart_sim_line *alt;
-	ssize_t r;
+	char known[256];
 
-	if (want > sizeof(buf))
-		want = sizeof(buf);
-	if (s->pace) {
-		size_t b = budget(&s->rx_next, &s->rx_idle, now, s->line.baud);
-
-		if (want > b)
-			want = b;
-	}
-	if (!want)
-		return 0;
-	r = read(s->master, buf, want);
-	if (r <= 0) {
-		s->rx_idle = 1;   /* EAGAIN; EIO cannot happen while we hold the slave */
-		s->t_empty = now;
-		return 0;
-	}
-	s->rx_idle = 0;
-	s->rx_next += (uint64_t)r * slot_ns(s->line.baud);
-	/* A change seen now, or since these bytes could have come: either applies. */
-	poll_line(s, now);
-	alt = s->have_prev && s->t_change + LINE_GRACE_NS >= s->t_empty ?
-	      &s->prev_line : NULL;
-	s->model->input(s->dev, now, buf, (size_t)r, alt);
-	return 1;
-}
-
-static int do_output(struct uart_sim *s, uint64_t now)
-{
-	int progress = 0;
-
-	if (s->pend_off == s->pend_len) {
-		unsigned rate = s->model->rate(s->dev, now);
-		size_t cap = sizeof(s->pend), n;
-
-		if (s->pace) {
-			size_t b = budget(&s->tx_next, &s->tx_idle, now, rate);
-
-			if (cap > b)
-				cap = b;
-		}
-		if (!cap)
-			return 0;
-		n = s->model->output(s->dev, now, s->pend, cap);
-		s->pend_off = 0;
-		s->pend_len = n;
-		s->tx_idle = n == 0;
-		s->tx_next += (uint64_t)n * slot_ns(rate);
-		progress = n > 0;
-	}
-	if (s->pend_off < s->pend_len) {
-		ssize_t w = write(s->master, s->pend + s->pend_off,
-				  s->pend_len - s->pend_off);
-
-		if (w > 0) {
-			s->pend_off += (size_t)w;
-			progress = 1;
-		}
-	}
-	return progress;
-}
-
-static int stop_requested(struct uart_sim *s)
-{
-	int stop;
-
-	pthread_mutex_lock(&s->lock);
-	stop = s->stop;
-	pthread_mutex_unlock(&s->lock);
-	return stop;
-}
-
-/* Sleep until something can happen. */
-static void wait_events(struct uart_sim *s, uint64_t now)
-{
-	uint64_t deadline = min_u64(s->model->next_event(s->dev, now),
-				    now + LINE_POLL_NS);
-	int pending = s->pend_off < s->pend_len;
-	struct pollfd p[2];
-	struct timespec ts;
-	uint64_t wait;
-
-	p[0].fd = s->master;
-	p[0].events = pending ? POLLOUT : 0;
-	p[1].fd = s->wake;
-	p[1].events = POLLIN;
-	if (s->model->room(s->dev, now)) {
-		if (!s->pace || s->rx_idle || s->rx_next <= now)
-			p[0].events |= POLLIN;
-		else
-			deadline = min_u64(deadline, s->rx_next +
-					   (PACE_BATCH - 1) * slot_ns(s->line.baud));
-	}
-	if (deadline <= now) {
-		/* output is due but blocked: by the pty (POLLOUT) or the pace */
-		if (pending)
-			deadline = now + LINE_POLL_NS;
-		else if (s->pace && s->tx_next > now)
-			deadline = s->tx_next + (PACE_BATCH - 1) *
-				   slot_ns(s->model->rate(s->dev, now));
-		else
-			deadline = now;
-	}
-	wait = deadline > now ? deadline - now : 0;
-	ts.tv_sec = (time_t)(wait / 1000000000u);
-	ts.tv_nsec = (long)(wait % 1000000000u);
-	if (ppoll(p, 2, &ts, NULL) > 0 && (p[1].revents & POLLIN)) {
-		uint64_t v;
-
-		if (read(s->wake, &v, sizeof(v)) < 0)
-			return;   /* EAGAIN: someone else drained it */
-	}
-}
-
-static void *run(void *arg)
-{
-	struct uart_sim *s = arg;
-
-	while (!stop_requested(s)) {
-		uint64_t now = mono_ns() - s->t0;
-		int progress;
-
-		poll_line(s, now);
-		deliver_modem(s, now);
-		progress = do_input(s, now);
-		progress |= do_output(s, now);
-		if (!progress)
-			wait_events(s, now);
-	}
-	/* What the host did just before it stopped us still reaches the model. */
-	poll_line(s, mono_ns() - s->t0);
-	deliver_modem(s, mono_ns() - s->t0);
+	for (size_t i = 0; uart_sim_models[i]; i++)
+		if (strcmp(uart_sim_models[i]->name, name) == 0)
+			return uart_sim_models[i];
+	sim_set_err(err, errlen, "unknown emulator '%s' (known: %s)", name,
+		    uart_sim_model_names(known, sizeof(known)));
 	return NULL;
 }
 
-/* ------------------------------------------------------------ lifecycle */
+struct runner_opts {
+	int pty;
+	int pace;   /* -1: not given */
+};
 
-static void wake_thread(struct uart_sim *s)
+static int runner_flag(const char *key, const char *val, int *out, char *err, size_t errlen)
 {
-	uint64_t one = 1;
-
-	if (write(s->wake, &one, sizeof(one)) < 0)
-		return;   /* counter full: the thread is awake anyway */
+	if (*val && strcmp(val, "0") && strcmp(val, "1")) {
+		sim_set_err(err, errlen, "uart sim: %s=%s: want 0 or 1", key, val);
+		return -1;
+	}
+	*out = !*val || strcmp(val, "1") == 0;
+	return 0;
 }
 
-/* The spec's options without the runner's own (pace). */
-static int split_options(const char *opts, int *pace, char *out, size_t outlen,
+/* The spec's options without the runner's own (pty, pace). */
+static int split_options(const char *opts, struct runner_opts *ro, char *out, size_t outlen,
 			 char *err, size_t errlen)
 {
 	const char *cursor = opts;
@@ -379,12 +132,11 @@ static int split_options(const char *opts, int *pace, char *out, size_t outlen,
 	while ((rc = ub_kv_next(&cursor, key, sizeof(key), val, sizeof(val))) > 0) {
 		int n;
 
-		if (strcmp(key, "pace") == 0) {
-			if (*val && strcmp(val, "0") && strcmp(val, "1")) {
-				sim_set_err(err, errlen, "uart sim: pace=%s: want 0 or 1", val);
+		if (strcmp(key, "pace") == 0 || strcmp(key, "pty") == 0) {
+			int *flag = strcmp(key, "pace") == 0 ? &ro->pace : &ro->pty;
+
+			if (runner_flag(key, val, flag, err, errlen))
 				return -1;
-			}
-			*pace = !*val || strcmp(val, "1") == 0;
 			continue;
 		}
 		n = snprintf(out + used, outlen - used, "%s%s%s%s", used ? "," : "",
@@ -397,81 +149,23 @@ static int split_options(const char *opts, int *pace, char *out, size_t outlen,
 	}
 	if (rc < 0) {
 		sim_set_err(err, errlen,
-			"uart sim: malformed option list '%s' (empty item or too long)",
-			opts);
+			    "uart sim: malformed option list '%s' (empty item or too long)", opts);
 		return -1;
 	}
 	return 0;
 }
 
-static const struct uart_sim_model *find_model(const char *name, char *err,
-					       size_t errlen)
+static struct uart_sim *start(const char *spec, int force_pty, char *err, size_t errlen)
 {
-	char known[256] = "";
-	size_t used = 0;
-
-	for (size_t i = 0; i < NMODELS; i++)
-		if (strcmp(models[i]->name, name) == 0)
-			return models[i];
-	for (size_t i = 0; i < NMODELS; i++)
-		used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%s",
-					 i ? ", " : "", models[i]->name);
-	sim_set_err(err, errlen, "unknown emulator '%s' (known: %s)", name, known);
-	return NULL;
-}
-
-static int open_pty(struct uart_sim *s, char *err, size_t errlen)
-{
-	int flags;
-
-	s->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (s->master < 0 || grantpt(s->master) || unlockpt(s->master) ||
-	    ptsname_r(s->master, s->slave_path, sizeof(s->slave_path))) {
-		sim_set_err(err, errlen, "uart sim: cannot create a pty: %s",
-			strerror(errno));
-		return -1;
-	}
-	s->slave = open(s->slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (s->slave < 0) {
-		sim_set_err(err, errlen, "uart sim: %s: %s", s->slave_path,
-			strerror(errno));
-		return -1;
-	}
-	flags = fcntl(s->master, F_GETFL);
-	if (flags < 0 || fcntl(s->master, F_SETFL, flags | O_NONBLOCK)) {
-		sim_set_err(err, errlen, "uart sim: pty master: %s", strerror(errno));
-		return -1;
-	}
-	s->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (s->wake < 0) {
-		sim_set_err(err, errlen, "uart sim: eventfd: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static void close_fds(struct uart_sim *s)
-{
-	if (s->master >= 0)
-		close(s->master);
-	if (s->slave >= 0)
-		close(s->slave);
-	if (s->wake >= 0)
-		close(s->wake);
-}
-
-struct uart_sim *uart_sim_start(const char *spec, char *err, size_t errlen)
-{
+	struct runner_opts ro = { 0, -1 };
 	struct ub_spec sp;
 	struct uart_sim *s;
 	char opts[sizeof(sp.buf)];
-	sigset_t all, old;
-	int pace = 0, rc;
+	int pace;
 
 	if (!spec || ub_spec_parse(spec, &sp)) {
-		sim_set_err(err, errlen,
-			"bad emulator spec '%s' (want MODEL[,key=value...], e.g. gx)",
-			spec ? spec : "");
+		sim_set_err(err, errlen, "bad emulator spec '%s' (want MODEL[,key=value...], e.g. gx)",
+			    spec ? spec : "");
 		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
@@ -479,72 +173,70 @@ struct uart_sim *uart_sim_start(const char *spec, char *err, size_t errlen)
 		sim_set_err(err, errlen, "uart sim: out of memory");
 		return NULL;
 	}
-	s->master = s->slave = s->wake = -1;
-	s->model = find_model(sp.name, err, errlen);
-	if (!s->model)
+	s->d.model = find_model(sp.name, err, errlen);
+	if (!s->d.model)
 		goto fail;
 	if (*sp.arg) {
-		sim_set_err(err, errlen, "emulator %s takes no ':' argument (got '%s')",
-			sp.name, sp.arg);
+		sim_set_err(err, errlen, "emulator %s takes no ':' argument (got '%s')", sp.name,
+			    sp.arg);
 		goto fail;
 	}
-	if (split_options(sp.opts, &pace, opts, sizeof(opts), err, errlen))
+	if (split_options(sp.opts, &ro, opts, sizeof(opts), err, errlen))
 		goto fail;
-	s->pace = pace;
-	if (open_pty(s, err, errlen))
+	ro.pty |= force_pty;
+	pace = ro.pace >= 0 ? ro.pace : !ro.pty;
+	s->d.dev = s->d.model->create(opts, pace, err, errlen);
+	if (!s->d.dev)
 		goto fail;
-	s->dev = s->model->create(opts, pace, err, errlen);
-	if (!s->dev)
-		goto fail;
-	pthread_mutex_init(&s->lock, NULL);
-	s->t0 = mono_ns();
-	s->rx_idle = s->tx_idle = 1;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&s->thread, NULL, run, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc) {
-		sim_set_err(err, errlen, "uart sim: cannot start a thread: %s",
-			strerror(rc));
-		s->model->finish(s->dev, NULL, 0);
-		pthread_mutex_destroy(&s->lock);
+	if (ro.pty)
+		s->pty = sim_pty_start(s->d, pace, err, errlen);
+	else
+		s->step = sim_step_new(s->d, pace);
+	if (!s->pty && !s->step) {
+		if (!ro.pty)
+			sim_set_err(err, errlen, "uart sim: out of memory");
+		sim_dev_finish(&s->d, NULL, 0);
 		goto fail;
 	}
 	return s;
 fail:
-	close_fds(s);
 	free(s);
 	return NULL;
 }
 
+/* ------------------------------------------------------------ lifecycle */
+
+struct uart_sim *uart_sim_open(const char *spec, char *err, size_t errlen)
+{
+	return start(spec, 0, err, errlen);
+}
+
+struct uart_sim *uart_sim_start(const char *spec, char *err, size_t errlen)
+{
+	return start(spec, 1, err, errlen);
+}
+
 const char *uart_sim_slave_path(const struct uart_sim *s)
 {
-	return s->slave_path;
+	return s->pty ? sim_pty_slave_path(s->pty) : NULL;
 }
 
 void uart_sim_set_parity(struct uart_sim *s, char parity)
 {
-	if (!s)
-		return;
-	pthread_mutex_lock(&s->lock);
-	s->parity = parity;
-	pthread_mutex_unlock(&s->lock);
-	wake_thread(s);
+	if (s && s->pty)
+		sim_pty_set_parity(s->pty, parity);
+	else if (s)
+		sim_step_set_parity(s->step, parity);
 }
 
 void uart_sim_set_modem(struct uart_sim *s, char which, int value)
 {
 	if (!s || (which != 'd' && which != 'r'))
 		return;
-	pthread_mutex_lock(&s->lock);
-	if (s->modem_len == MODEM_QUEUE)   /* never in practice: keep the newest */
-		memmove(s->modem, s->modem + 1, (MODEM_QUEUE - 1) * sizeof(s->modem[0]));
+	if (s->pty)
+		sim_pty_set_modem(s->pty, which, value);
 	else
-		s->modem_len++;
-	s->modem[s->modem_len - 1].which = which;
-	s->modem[s->modem_len - 1].value = !!value;
-	pthread_mutex_unlock(&s->lock);
-	wake_thread(s);
+		sim_step_set_modem(s->step, which, value);
 }
 
 int uart_sim_stop(struct uart_sim *s, char *err, size_t errlen)
@@ -553,14 +245,52 @@ int uart_sim_stop(struct uart_sim *s, char *err, size_t errlen)
 
 	if (!s)
 		return 0;
-	pthread_mutex_lock(&s->lock);
-	s->stop = 1;
-	pthread_mutex_unlock(&s->lock);
-	wake_thread(s);
-	pthread_join(s->thread, NULL);
-	rc = s->model->finish(s->dev, err, errlen);
-	pthread_mutex_destroy(&s->lock);
-	close_fds(s);
+	if (s->pty)
+		sim_pty_stop(s->pty);
+	else
+		sim_step_free(s->step);
+	rc = sim_dev_finish(&s->d, err, errlen);
 	free(s);
 	return rc;
+}
+
+/* --------------------------------------------------- the host, model time */
+
+void uart_sim_set_line(struct uart_sim *s, const struct uart_sim_line *line)
+{
+	if (s->step)
+		sim_step_set_line(s->step, line);
+}
+
+int uart_sim_write(struct uart_sim *s, const void *buf, size_t len)
+{
+	return s->step ? sim_step_write(s->step, buf, len) : -1;
+}
+
+ssize_t uart_sim_read(struct uart_sim *s, void *buf, size_t cap, uint64_t timeout_ns)
+{
+	return s->step ? sim_step_read(s->step, buf, cap, timeout_ns) : -1;
+}
+
+void uart_sim_drain(struct uart_sim *s)
+{
+	if (s->step)
+		sim_step_drain(s->step);
+}
+
+void uart_sim_flush_input(struct uart_sim *s)
+{
+	if (s->step)
+		sim_step_flush_input(s->step);
+}
+
+uint64_t uart_sim_now(const struct uart_sim *s)
+{
+	return s->step ? sim_step_now(s->step) : 0;
+}
+
+void uart_sim_sleep(struct uart_sim *s, uint64_t ns)
+{
+	if (s->step)
+		sim_step_sleep(s->step, ns);
 }

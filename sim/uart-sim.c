@@ -8,7 +8,9 @@
  * Prints the slave's path on stdout (one line), optionally points the
  * symlink PATH at it (removed again at exit), and at the signal stops the
  * emulator, which writes its save=/trace=/stats= files. Exit 0, or 1 with a
- * message on stderr. SPEC and the models' options: sim/sim_uart.h, sim/sim_gx.h.
+ * message on stderr. The emulator runs on the pty in real time (as "pty" in
+ * the spec, which may be given). SPEC, the runner's options and those every
+ * model takes: sim/sim_uart.h; a model's own: its header (sim/sim_gx.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -26,13 +28,16 @@
 
 static void usage(FILE *f)
 {
+	char models[256];
+
 	fprintf(f,
 		"usage: uart-sim [--link PATH] SPEC\n"
 		"Runs a UART device emulator (e.g. SPEC \"gx,trace=/tmp/gx.trace\") on a\n"
 		"pty, prints the slave path and runs until SIGTERM or SIGINT.\n"
 		"  -l, --link PATH   also make PATH a symlink to the slave\n"
 		"  -h, --help        this text\n"
-		"Models and options: sim/sim_gx.h.\n");
+		"Models: %s. Options: sim/sim_uart.h, and the model's header (sim/sim_gx.h).\n",
+		uart_sim_model_names(models, sizeof(models)));
 }
 
 int main(int argc, char **argv)

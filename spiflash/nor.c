@@ -153,7 +153,6 @@ int ub_nor_read(struct ub_nor *nor, uint32_t addr, uint8_t *buf, size_t len,
 		put_addr(cmd, OP_READ, addr);
 		if (ub_spi_cmd(nor->spi, cmd, 4, buf, n, err))
 			return -1;
-		nor->counts.bytes_read += n;
 		addr += (uint32_t)n;
 		buf += n;
 		len -= n;

@@ -34,17 +34,14 @@ struct ub_nor_chip {
 	uint16_t protect_mask;  /* bits that protect: BP*, TB, SEC, and CMP */
 };
 
-/* NULL when the id is not in the table. */
+/* The table's entry for id (spiflash/nor_chips.c), or NULL. */
 const struct ub_nor_chip *ub_nor_lookup(const uint8_t id[3]);
-/* Every chip the table knows, NULL-name terminated. */
-extern const struct ub_nor_chip ub_nor_chips[];
 
 struct ub_nor_counts {
 	uint32_t sectors_erased;    /* 4 KiB erases */
 	uint32_t blocks_erased;     /* 64 KiB erases */
 	uint32_t pages_programmed;
 	uint32_t sectors_unchanged;
-	uint64_t bytes_read;
 	/* time spent by ub_nor_write in each phase, on the master's clock */
 	uint64_t ns_compare, ns_program, ns_verify;
 };

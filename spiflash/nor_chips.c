@@ -11,7 +11,7 @@
 
 #define MIB (1024u * 1024u)
 
-const struct ub_nor_chip ub_nor_chips[] = {
+static const struct ub_nor_chip chips[] = {
 	/* SR1 bit 6 is QE on this part, not a protect bit (flashrom eon.c). */
 	{ .name = "EN25QH16B", .id = { 0x1c, 0x70, 0x15 }, .size = 2 * MIB,
 	  .sr_bytes = 1, .protect_mask = 0x003c },
@@ -39,7 +39,7 @@ const struct ub_nor_chip *ub_nor_lookup(const uint8_t id[3])
 {
 	const struct ub_nor_chip *c;
 
-	for (c = ub_nor_chips; c->name; c++)
+	for (c = chips; c->name; c++)
 		if (memcmp(c->id, id, 3) == 0)
 			return c;
 	return NULL;

@@ -1,35 +1,120 @@
 /* SPDX-License-Identifier: MIT */
 #include "spi.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "parse.h"
 
+#define SPEED_MAX_HZ 200000000u
+
+const struct ub_spi_backend ub_spi_backends[] = {
+	{ "spidev", "spidev:/dev/spidevB.C[,speed=HZ][,mode=0|3]", ub_spidev_open },
+	{ "sim", "sim:MODEL[,speed=HZ][,KEY=VALUE...]", ub_spisim_open },
+	{ NULL, NULL, NULL },
+};
+
+static const struct ub_spi_backend *find_backend(const char *name)
+{
+	const struct ub_spi_backend *b;
+
+	for (b = ub_spi_backends; b->name; b++)
+		if (strcmp(b->name, name) == 0)
+			return b;
+	return NULL;
+}
+
+/* "A, B or C": every backend's usage, for the messages. */
+static const char *usages(char *buf, size_t len)
+{
+	const struct ub_spi_backend *b;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (b = ub_spi_backends; b->name && used < len; b++) {
+		const char *sep = b == ub_spi_backends ? "" : b[1].name ? ", " : " or ";
+		int n = snprintf(buf + used, len - used, "%s%s", sep, b->usage);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
+/*
+ * Take speed=HZ out of opts (the layer's option) and copy the rest, item by
+ * item as written, into rest for the backend.
+ */
+static int split_speed(const char *backend, const char *opts, uint32_t *hz,
+		       char *rest, size_t restlen, struct ub_err *err)
+{
+	size_t used = 0;
+
+	*hz = 0;
+	rest[0] = '\0';
+	while (*opts) {
+		size_t n = strcspn(opts, ",");
+		uint64_t v;
+		char val[64];
+
+		if (strncmp(opts, "speed=", 6) != 0 && !(n == 5 && !strncmp(opts, "speed", 5))) {
+			used += (size_t)snprintf(rest + used, restlen - used, "%s%.*s",
+						 used ? "," : "", (int)n, opts);
+		} else if (*hz) {
+			return ub_fail(err, UB_EUSAGE, "%s: speed given twice", backend);
+		} else {
+			snprintf(val, sizeof(val), "%.*s", n > 6 ? (int)(n - 6) : 0, opts + 6);
+			if (ub_parse_hz(val, &v) || v == 0 || v > SPEED_MAX_HZ)
+				return ub_fail(err, UB_EUSAGE, "%s: bad speed '%s' (e.g. speed=1M)",
+					       backend, val);
+			*hz = (uint32_t)v;
+		}
+		opts += n + (opts[n] == ',');
+	}
+	return 0;
+}
+
+static int open_backend(const struct ub_spi_backend *b, const struct ub_spec *s,
+			const struct ub_log *log, struct ub_spi *spi, struct ub_err *err)
+{
+	struct ub_err close_err;
+	char rest[sizeof(s->buf)];
+	uint32_t hz;
+
+	if (split_speed(b->name, s->opts, &hz, rest, sizeof(rest), err) ||
+	    b->open(s->arg, rest, log, spi, err))
+		return -1;
+	spi->spec_hz = hz;
+	if (hz && ub_spi_set_speed(spi, hz, err)) {
+		if (spi->ops->close)
+			spi->ops->close(spi->priv, &close_err);
+		return -1;
+	}
+	return 0;
+}
+
 int ub_spi_open(const char *spec, const struct ub_log *log, struct ub_spi **out,
 		struct ub_err *err)
 {
+	const struct ub_spi_backend *b;
 	struct ub_spec s;
 	struct ub_spi *spi;
-	int rc;
+	char list[512];
 
 	*out = NULL;
 	if (ub_spec_parse(spec, &s))
-		return ub_fail(err, UB_EUSAGE,
-			       "bad SPI spec '%s': expected spidev:/dev/spidevB.C[,speed=HZ][,mode=0|3] or sim:MODEL[,...]",
-			       spec ? spec : "");
+		return ub_fail(err, UB_EUSAGE, "bad SPI spec '%s': expected %s",
+			       spec ? spec : "", usages(list, sizeof(list)));
+	b = find_backend(s.name);
+	if (!b)
+		return ub_fail(err, UB_EUSAGE, "unknown SPI backend '%s' in '%s': use %s",
+			       s.name, spec, usages(list, sizeof(list)));
 	spi = calloc(1, sizeof(*spi));
 	if (!spi)
 		return ub_fail(err, UB_EFAIL, "out of memory");
-	if (strcmp(s.name, "spidev") == 0)
-		rc = ub_spidev_open(s.arg, s.opts, log, spi, err);
-	else if (strcmp(s.name, "sim") == 0)
-		rc = ub_spisim_open(s.arg, s.opts, log, spi, err);
-	else
-		rc = ub_fail(err, UB_EUSAGE,
-			     "unknown SPI backend '%s' in '%s': use spidev:/dev/spidevB.C or sim:MODEL",
-			     s.name, spec);
-	if (rc) {
+	if (open_backend(b, &s, log, spi, err)) {
 		free(spi);
 		return -1;
 	}
@@ -84,4 +169,13 @@ void ub_spi_delay_us(struct ub_spi *spi, uint64_t us)
 uint64_t ub_spi_now_ns(struct ub_spi *spi)
 {
 	return spi->ops->now_ns(spi->priv);
+}
+
+int ub_spi_own_line(struct ub_spi *spi, struct ub_gpio_line **out, struct ub_err *err)
+{
+	*out = NULL;
+	if (!spi->ops->own_line)
+		return 0;
+	*out = spi->ops->own_line(spi->priv, err);
+	return *out ? 0 : -1;
 }

@@ -2,7 +2,10 @@
 /*
  * One SPI master: a const table of operations plus private data, opened from
  * a spec string ("spidev:/dev/spidev0.0,speed=1M,mode=3", "sim:bk7231n,...").
- * A command is one CS-low frame made of segments sent back to back.
+ * The name before the first ':' picks a backend from ub_spi_backends; the
+ * speed=HZ option is the layer's own (the master's clock, for every backend),
+ * every other option is the backend's. A command is one CS-low frame made of
+ * segments sent back to back.
  */
 #ifndef UNBRICK_SPI_H
 #define UNBRICK_SPI_H
@@ -42,9 +45,22 @@ struct ub_spi {
 	void *priv;
 	size_t max_frame;      /* most bytes one frame may carry */
 	uint32_t speed_hz;     /* current clock */
-	uint32_t default_hz;   /* the spec's speed=, or the backend's default */
+	uint32_t spec_hz;      /* the spec's speed=, 0 when it has none */
 	char desc[128];        /* for messages: "spidev:/dev/spidev0.0" */
 };
+
+/*
+ * A backend: spec "NAME:ARG[,OPTIONS]" goes to open(ARG, OPTIONS) with spi
+ * zeroed; open fills ops, priv, max_frame, speed_hz and desc. A backend that
+ * needs an optional library is listed only #ifdef UB_HAVE_<LIBRARY>.
+ */
+struct ub_spi_backend {
+	const char *name;   /* spec prefix: "spidev", "sim" */
+	const char *usage;  /* one line: "spidev:/dev/spidevB.C[,speed=HZ][,mode=0|3]" */
+	int (*open)(const char *arg, const char *opts, const struct ub_log *log,
+		    struct ub_spi *spi, struct ub_err *err);
+};
+extern const struct ub_spi_backend ub_spi_backends[];  /* ends with { NULL } */
 
 int ub_spi_open(const char *spec, const struct ub_log *log, struct ub_spi **out,
 		struct ub_err *err);
@@ -59,7 +75,13 @@ int ub_spi_set_speed(struct ub_spi *spi, uint32_t hz, struct ub_err *err);
 void ub_spi_delay_us(struct ub_spi *spi, uint64_t us);
 uint64_t ub_spi_now_ns(struct ub_spi *spi);
 
-/* Backend constructors, called by ub_spi_open after it has split the spec. */
+/*
+ * The adapter's own reset line (the emulator's CEN, later a CH341A pin) in
+ * *out, for the caller to close; 0 with *out NULL when the backend has none.
+ */
+int ub_spi_own_line(struct ub_spi *spi, struct ub_gpio_line **out, struct ub_err *err);
+
+/* Backend constructors, for the table in spi.c. */
 int ub_spidev_open(const char *path, const char *opts, const struct ub_log *log,
 		   struct ub_spi *spi, struct ub_err *err);
 int ub_spisim_open(const char *model, const char *opts, const struct ub_log *log,

@@ -147,7 +147,7 @@ int ub_spisim_open(const char *model, const char *opts, const struct ub_log *log
 	spi->ops = &spisim_ops;
 	spi->priv = s;
 	spi->max_frame = SPISIM_MAX_FRAME;
-	spi->speed_hz = spi->default_hz = SPISIM_DEFAULT_HZ;
+	spi->speed_hz = SPISIM_DEFAULT_HZ;
 	snprintf(spi->desc, sizeof(spi->desc), "sim:%s", model);
 	ub_debug(log, "emulated %s, %u bytes of flash", model, bk_sim_flash_size(s->chip));
 	return 0;

@@ -127,22 +127,17 @@ static const struct ub_spi_ops spidev_ops = {
 	.close = spidev_close,
 };
 
-static int spidev_parse_opts(const char *opts, uint64_t *hz, uint64_t *mode,
-			     struct ub_err *err)
+/* speed= is the SPI layer's (spi.c); mode= is ours. */
+static int spidev_parse_opts(const char *opts, uint64_t *mode, struct ub_err *err)
 {
 	char key[32], val[64];
 	int r;
 
 	while ((r = ub_kv_next(&opts, key, sizeof(key), val, sizeof(val))) == 1) {
-		if (strcmp(key, "speed") == 0) {
-			if (ub_parse_hz(val, hz) || *hz == 0 || *hz > 200000000)
-				return ub_fail(err, UB_EUSAGE, "spidev: bad speed '%s' (e.g. speed=1M)", val);
-		} else if (strcmp(key, "mode") == 0) {
-			if (ub_parse_u64(val, mode) || (*mode != 0 && *mode != 3))
-				return ub_fail(err, UB_EUSAGE, "spidev: bad mode '%s': use mode=0 or mode=3", val);
-		} else {
+		if (strcmp(key, "mode") != 0)
 			return ub_fail(err, UB_EUSAGE, "spidev: unknown option '%s' (known: speed, mode)", key);
-		}
+		if (ub_parse_u64(val, mode) || (*mode != 0 && *mode != 3))
+			return ub_fail(err, UB_EUSAGE, "spidev: bad mode '%s': use mode=0 or mode=3", val);
 	}
 	return r < 0 ? ub_fail(err, UB_EUSAGE, "spidev: malformed options '%s'", opts) : 0;
 }
@@ -164,12 +159,12 @@ static int spidev_configure(struct spidev *d, uint8_t mode, struct ub_err *err)
 int ub_spidev_open(const char *path, const char *opts, const struct ub_log *log,
 		   struct ub_spi *spi, struct ub_err *err)
 {
-	uint64_t hz = SPIDEV_DEFAULT_HZ, mode = 0;
+	uint64_t mode = 0;
 	struct spidev *d;
 
 	if (!*path)
 		return ub_fail(err, UB_EUSAGE, "spidev needs a device: spidev:/dev/spidev0.0");
-	if (spidev_parse_opts(opts, &hz, &mode, err))
+	if (spidev_parse_opts(opts, &mode, err))
 		return -1;
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -188,7 +183,7 @@ int ub_spidev_open(const char *path, const char *opts, const struct ub_log *log,
 		spidev_close(d, NULL);
 		return -1;
 	}
-	d->speed_hz = (uint32_t)hz;
+	d->speed_hz = SPIDEV_DEFAULT_HZ;
 	spi->ops = &spidev_ops;
 	spi->priv = d;
 	spi->max_frame = spidev_bufsiz() & ~(size_t)(SPIDEV_ALIGN - 1);
@@ -198,9 +193,9 @@ int ub_spidev_open(const char *path, const char *opts, const struct ub_log *log,
 			       "spidev bufsiz %zu is too small: a page program needs %u bytes; boot with spidev.bufsiz=4096",
 			       spidev_bufsiz(), SPIDEV_MIN_BUFSIZ);
 	}
-	spi->speed_hz = spi->default_hz = (uint32_t)hz;
+	spi->speed_hz = d->speed_hz;
 	snprintf(spi->desc, sizeof(spi->desc), "spidev:%s", path);
-	ub_debug(log, "%s: mode %u, %u Hz, %zu bytes per transfer",
-		 path, (unsigned)mode, d->speed_hz, spi->max_frame);
+	ub_debug(log, "%s: mode %u, %zu bytes per transfer", path, (unsigned)mode,
+		 spi->max_frame);
 	return 0;
 }

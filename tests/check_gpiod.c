@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The libgpiod backend this binary is built with (gpio/gpio_gpiod_v1.c,
- * gpiod_v2.c or gpiod_none.c), through the public gpio.h API.
+ * The libgpiod backend this binary is built with (gpio/gpio_gpiod.c with
+ * gpio_gpiod_v1.c or gpio_gpiod_v2.c, or none), through the public gpio.h API.
  *
  * "errors" runs anywhere: missing chips, files that are not chips, unknown
  * line names, bad specs. "gpio-sim" needs a real kernel GPIO chip from the
@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "gpio.h"
+#include "gpio_gpiod.h"
 
 #ifndef UB_EXPECT_GPIOD_API
 #error "build with -DUB_EXPECT_GPIOD_API=\"v1\" (or \"v2\", \"none\")"
@@ -67,6 +68,7 @@ START_TEST(missing_chip_in_dev)
 }
 END_TEST
 
+#ifdef UB_HAVE_GPIOD
 START_TEST(missing_chip_by_offset)
 {
 	struct ub_gpio_line *line = NULL;
@@ -81,6 +83,7 @@ START_TEST(missing_chip_by_offset)
 	assert_msg_has(err, "GPIO character device");
 }
 END_TEST
+#endif
 
 START_TEST(missing_chip_in_temp_dir)
 {
@@ -158,6 +161,20 @@ START_TEST(bad_spec)
 }
 END_TEST
 
+/* "gpiod:" names the backend: it gets the rest, a chip path with ':' in it. */
+START_TEST(backend_prefix)
+{
+	struct ub_err err;
+
+	open_fails("gpiod:/dev/null:0", UB_EUSAGE, &err);
+	ck_assert_str_eq(err.msg, "/dev/null is not a GPIO chip (expected a GPIO character device such as /dev/gpiochip0)");
+	open_fails("gpiod:gpiochip-nonexistent:3", UB_ENODEV, &err);
+	assert_msg_has(err, "/dev/gpiochip-nonexistent");
+	open_fails("gpiod:UNBRICK_NO_SUCH_LINE", UB_ENODEV, &err);
+	assert_msg_has(err, "\"UNBRICK_NO_SUCH_LINE\"");
+}
+END_TEST
+
 START_TEST(null_spec)
 {
 	struct ub_err err;
@@ -173,8 +190,9 @@ START_TEST(none_refuses_offset)
 	struct ub_err err;
 
 	open_fails("gpiochip0:22", UB_EUSAGE, &err);
-	assert_msg_has(err, "without libgpiod");
-	assert_msg_has(err, "gpiochip0:22");
+	ck_assert_str_eq(err.msg, "cannot open GPIO line 'gpiochip0:22': built without libgpiod; rebuild with libgpiod-dev installed");
+	open_fails("gpiod:gpiochip0:22", UB_EUSAGE, &err);
+	assert_msg_has(err, "built without libgpiod");
 }
 END_TEST
 
@@ -409,13 +427,16 @@ static TCase *errors_case(void)
 	TCase *tc = tcase_create("errors");
 
 	tcase_add_test(tc, missing_chip_in_dev);
+#ifdef UB_HAVE_GPIOD
 	tcase_add_test(tc, missing_chip_by_offset);
+#endif
 	tcase_add_test(tc, missing_chip_in_temp_dir);
 	tcase_add_test(tc, dev_null_is_not_a_chip);
 	tcase_add_test(tc, regular_file_is_not_a_chip);
 	tcase_add_test(tc, directory_is_not_a_chip);
 	tcase_add_test(tc, unknown_line_name);
 	tcase_add_loop_test(tc, bad_spec, 0, sizeof(bad_specs) / sizeof(bad_specs[0]));
+	tcase_add_test(tc, backend_prefix);
 	tcase_add_test(tc, null_spec);
 	return tc;
 }

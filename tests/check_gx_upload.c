@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * gx-upload end to end against the GX emulator, three times: through the
- * sim: port (a pty pair), and through a real ser2net in front of the
- * emulator's pty, over tcp: and rfc2217:. Every case checks what a user
- * sees: exit status, the one error line, output files, and what the box
- * saw (its trace, rx, stats and flash files).
+ * gx-upload end to end against the GX emulator. Every case runs through
+ * -p sim:gx in model time, where it takes milliseconds; the cases that
+ * exercise a transport run again on the emulator's pty in real time, and
+ * through a real ser2net in front of that pty, over tcp: and rfc2217:.
+ * Every case checks what a user sees: exit status, the one error line,
+ * output files, and what the box saw (its trace, rx, stats and flash files).
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,17 +16,22 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ser2net.h"
+#include "sim_uart.h"
 #include "testutil.h"
 
 #define FLASH_SIZE (4u << 20)
 #define OTP_SIZE 1024u
 
 /*
- * VIA_PTY: the emulator (build/uart-sim) on a pty, gx-upload on its path.
- * VIA_SIM: gx-upload's own -p sim:gx (a fresh box per run).
+ * VIA_SIM: gx-upload's own -p sim:gx, in model time. Each run has a fresh
+ * emulator inside gx-upload; gx() carries the box over to the next run (see
+ * box_carry), so a case sees one box across runs as on the other transports.
+ * VIA_PTY: the emulator (build/uart-sim) on a pty in real time, gx-upload on
+ * its path. VIA_TCP, VIA_RFC2217: a real ser2net in front of that pty.
  */
 enum transport { VIA_PTY, VIA_SIM, VIA_TCP, VIA_RFC2217 };
 static enum transport via;
@@ -115,6 +122,12 @@ struct box {
 	struct tu_ser2net net;
 	int slave;
 	int running;
+	/* VIA_SIM: what carries the box from run to run */
+	char opts[400];
+	char otp[64];                                /* the OTP, saved by each run */
+	char run_trace[64], run_rx[64], run_stats[64];
+	int runs;                                    /* runs that reached the box */
+	int at_prompt;                               /* the last one left the loader running */
 };
 
 static void read_slave_path(struct tu_child *c, char *path, size_t cap)
@@ -132,6 +145,24 @@ static void read_slave_path(struct tu_child *c, char *path, size_t cap)
 	ck_abort_msg("uart-sim printed no pty path");
 }
 
+static void copy_file(const char *from, const char *to)
+{
+	size_t len;
+	uint8_t *data = tu_read_file(from, &len);
+
+	tu_write_file(to, data, len);
+	free(data);
+}
+
+/* The next run's -p sim:gx: the box as the last run left it. */
+static void sim_spec(struct box *b)
+{
+	snprintf(b->spec, sizeof(b->spec), "sim:gx,image=%s,otp=%s,otp-save=%s,trace=%s,rx=%s,"
+		 "save=%s,stats=%s%s%s%s", b->runs ? b->save : flash_img, b->otp, b->otp,
+		 b->run_trace, b->run_rx, b->save, b->run_stats, *b->opts ? "," : "", b->opts,
+		 !b->runs ? "" : b->at_prompt ? ",state=prompt" : ",state=rom");
+}
+
 static void box_start(struct box *b, const char *opts)
 {
 	char full[900], path[256];
@@ -141,12 +172,19 @@ static void box_start(struct box *b, const char *opts)
 	tu_tmpfile(b->rx, sizeof(b->rx));
 	tu_tmpfile(b->save, sizeof(b->save));
 	tu_tmpfile(b->stats, sizeof(b->stats));
-	snprintf(full, sizeof(full), "gx,image=%s,otp=%s,trace=%s,rx=%s,save=%s,stats=%s%s%s",
-		 flash_img, otp_img, b->trace, b->rx, b->save, b->stats, *opts ? "," : "", opts);
 	if (via == VIA_SIM) {
-		snprintf(b->spec, sizeof(b->spec), "sim:%s", full);
+		snprintf(b->opts, sizeof(b->opts), "%s", opts);
+		tu_tmpfile(b->otp, sizeof(b->otp));
+		copy_file(otp_img, b->otp);
+		tu_tmpfile(b->run_trace, sizeof(b->run_trace));
+		tu_tmpfile(b->run_rx, sizeof(b->run_rx));
+		tu_tmpfile(b->run_stats, sizeof(b->run_stats));
+		unlink(b->run_stats);
+		sim_spec(b);
 		return;
 	}
+	snprintf(full, sizeof(full), "gx,image=%s,otp=%s,trace=%s,rx=%s,save=%s,stats=%s%s%s",
+		 flash_img, otp_img, b->trace, b->rx, b->save, b->stats, *opts ? "," : "", opts);
 	tu_spawn(&b->sim, "uart-sim", NULL, (const char *const[]){ full, NULL });
 	read_slave_path(&b->sim, path, sizeof(path));
 	b->running = 1;
@@ -161,7 +199,97 @@ static void box_start(struct box *b, const char *opts)
 		 via == VIA_TCP ? b->net.raw_spec : b->net.rfc2217_spec);
 }
 
-/* The emulator writes its files when it stops. */
+/* Whether the loader runs at the end of a trace: the last of these events says. */
+static int loader_left_running(const char *trace)
+{
+	static const struct { const char *line; int running; } events[] = {
+		{ "stage2 ok", 1 }, { "state prompt", 1 }, { "reboot", 1 },
+		{ "power-on", 0 }, { "reset", 0 },
+	};
+	const char *last = NULL;
+	int running = 0;
+
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		size_t n = strlen(events[i].line);
+
+		for (const char *p = trace; (p = strstr(p, events[i].line)); p += n)
+			if ((p == trace || p[-1] == '\n') && (p[n] == '\n' || p[n] == ' ') &&
+			    (!last || p > last)) {
+				last = p;
+				running = events[i].running;
+			}
+	}
+	return running;
+}
+
+static void append_file(const char *from, const char *to)
+{
+	size_t len;
+	uint8_t *add = tu_read_file(from, &len);
+	FILE *f = fopen(to, "ab");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(add, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+	free(add);
+}
+
+/* The box's stats: the sum over its runs. */
+static void add_stats(const char *from, const char *to)
+{
+	char names[64][32], key[32];
+	unsigned long long values[64] = { 0 }, v;
+	int n = 0;
+	FILE *f;
+
+	for (int pass = 0; pass < 2; pass++) {
+		f = fopen(pass ? from : to, "r");
+		ck_assert_ptr_nonnull(f);
+		while (fscanf(f, "%31s %llu", key, &v) == 2) {
+			int i = 0;
+
+			while (i < n && strcmp(names[i], key))
+				i++;
+			if (i == n) {
+				ck_assert_int_lt(n, 64);
+				snprintf(names[n], sizeof(names[n]), "%s", key);
+				values[n++] = 0;
+			}
+			values[i] += v;
+		}
+		fclose(f);
+	}
+	f = fopen(to, "w");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%s %llu\n", names[i], values[i]);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/*
+ * VIA_SIM, after a run: a run whose emulator started (it wrote its stats)
+ * leaves its flash and OTP for the next one; its trace, rx and stats join
+ * the box's; a loader it left running is at the prompt for the next run.
+ */
+static void box_carry(struct box *b)
+{
+	size_t len;
+	char *trace;
+
+	if (access(b->run_stats, F_OK) != 0)
+		return;
+	add_stats(b->run_stats, b->stats);
+	append_file(b->run_trace, b->trace);
+	append_file(b->run_rx, b->rx);
+	trace = (char *)tu_read_file(b->run_trace, &len);
+	b->at_prompt = loader_left_running(trace);
+	free(trace);
+	b->runs++;
+	unlink(b->run_stats);
+	sim_spec(b);
+}
+
+/* The emulator writes its files when it stops (VIA_SIM: at the end of each run). */
 static void box_stop(struct box *b)
 {
 	struct tu_run r;
@@ -186,6 +314,12 @@ static void box_free(struct box *b)
 	unlink(b->rx);
 	unlink(b->save);
 	unlink(b->stats);
+	if (via == VIA_SIM) {
+		unlink(b->otp);
+		unlink(b->run_trace);
+		unlink(b->run_rx);
+		unlink(b->run_stats);
+	}
 }
 
 /* Run gx-upload -p BOX ARGS... */
@@ -198,6 +332,8 @@ static void gx(struct tu_run *r, struct box *b, const char *stdin_path, const ch
 		argv[n++] = args[i];
 	argv[n] = NULL;
 	tu_run(r, "gx-upload", stdin_path, NULL, argv);
+	if (via == VIA_SIM)
+		box_carry(b);
 	if ((via == VIA_TCP || via == VIA_RFC2217) && b->running)
 		tu_ser2net_idle(&b->net);
 }
@@ -313,13 +449,11 @@ START_TEST(info_text_and_json)
 	ck_assert_ptr_nonnull(strstr(r.out, "KERNEL   raw      0x00020000    2752512"));
 	tu_run_free(&r);
 	/* The loader is still at its prompt: no second upload, no table either. */
-	if (via != VIA_SIM) {
-		GX(&r, &box, "-L", loader, "--json", "info");
-		assert_error(&r, 2, "info needs the partition table");
-		tu_run_free(&r);
-		box_stop(&box);
-		ck_assert_uint_eq(tu_stat(box.stats, "stage2_ok"), 1);
-	}
+	GX(&r, &box, "-L", loader, "--json", "info");
+	assert_error(&r, 2, "info needs the partition table");
+	tu_run_free(&r);
+	box_stop(&box);
+	ck_assert_uint_eq(tu_stat(box.stats, "stage2_ok"), 1);
 	box_free(&box);
 	box_start(&box, "");
 	GX(&r, &box, "-L", loader, "--json", "info");
@@ -683,9 +817,10 @@ static const struct bad_case bad[] = {
 	{ "", { "-L", "@loader", "dump" }, 2, "dump takes PART|ADDR [SIZE]", 1 },
 	{ "", { "-L", "@loader", "-B", "12", "boot" }, 2, "bad --baud '12'", 1 },
 	{ "", { "-L", "@loader", "--reset", "dtr=on", "boot" }, 2, "bad step 'dtr=on' in --reset", 1 },
+	{ "", { "-L", "@loader", "--reset", ",,,", "boot" }, 2, "empty step in --reset ',,,'", 1 },
 	{ "", { "--chip", "6702H5", "--loader-dir", "/nonexistent", "boot" }, 2,
 	  "cannot read the loader directory /nonexistent", 1 },
-	{ "", { "-L", "@loader", "--json", "dump", "BOOT" }, 2, "--json is for info", 1 },
+	{ "", { "-L", "@loader", "--json", "dump", "BOOT" }, 2, "--json means nothing for dump", 1 },
 	{ "", { "-L", "@loader", "dump", "BOOT", "lots" }, 2, "bad size 'lots'", 1 },
 	{ "", { "-L", "@loader", "otp-read", "0x10", "ten" }, 2, "bad OTP size 'ten'", 1 },
 	{ "", { "-L", "@loader", "sflash-otp", "read", "x", "16" }, 2, "bad OTP address 'x'", 1 },
@@ -732,7 +867,18 @@ START_TEST(missing_and_busy_ports)
 	char path[256];
 	int fd;
 
-	if (via != VIA_SIM) {
+	if (via == VIA_SIM) {
+		char want[200], known[100];
+
+		tu_run(&r, "gx-upload", NULL, NULL, (const char *const[]){
+			"-p", "sim:nosuch", "-L", loader, "boot", NULL });
+		snprintf(want, sizeof(want), "sim:nosuch: unknown emulator 'nosuch' (known: %s)",
+			 uart_sim_model_names(known, sizeof(known)));
+		assert_error(&r, 2, want);
+		tu_run_free(&r);
+		return;
+	}
+	if (via != VIA_PTY) {
 		/* Nothing listens on port 1 of this host. */
 		tu_run(&r, "gx-upload", NULL, NULL, (const char *const[]){
 			"-p", via == VIA_TCP ? "tcp:127.0.0.1:1" : "rfc2217:127.0.0.1:1",
@@ -929,6 +1075,220 @@ START_TEST(shell_from_a_pipe)
 }
 END_TEST
 
+/* ---- a re-run while the box still streams (issue 8 item 3) ---- */
+
+/* Wait until the box's trace has text, up to 10 s. */
+static void wait_for_trace(const struct box *b, const char *text)
+{
+	for (int i = 0; i < 1000 && !file_has(b->trace, text); i++)
+		usleep(10000);
+	ck_assert_msg(file_has(b->trace, text), "no '%s' in the trace", text);
+}
+
+static int count_lines_starting(const char *path, const char *prefix)
+{
+	size_t len, pl = strlen(prefix);
+	char *data = (char *)tu_read_file(path, &len);
+	int n = 0;
+
+	for (char *line = data; line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		n += !strncmp(line, prefix, pl);
+	}
+	free(data);
+	return n;
+}
+
+/*
+ * Ctrl-C during a dump, then gx-upload again at once, on a box that lives
+ * across runs (a pty): the loader is still sending the dump, whose data is
+ * full of windows like the ROM's burst (00 11 22 58). The second run must
+ * reuse the loader, and the box must see no junk commands.
+ */
+START_TEST(rerun_after_interrupted_dump)
+{
+	char img[64], out[64], opts[128];
+	const char *argv[12] = { "-p", NULL, "-q", "dump", "0x20000", "20000", "-o", NULL, NULL };
+	size_t len;
+	uint8_t *flash;
+	struct box box;
+	struct tu_child child;
+	struct tu_run r;
+
+	if (via != VIA_PTY)
+		return;  /* the box must outlive a run, and ser2net would close it */
+	tu_tmpfile(img, sizeof(img));
+	flash = tu_read_file(flash_img, &len);
+	for (size_t i = 0x20000; i < 0x20000 + 20000; i += 300)
+		memcpy(flash + i, "\x00\x11\x22\x58", 4);
+	tu_write_file(img, flash, len);
+	tmp_out(out, sizeof(out));
+	snprintf(opts, sizeof(opts), "image=%s,pace=1", img);
+	box_start(&box, opts);
+	GX(&r, &box, "-L", loader, "boot");
+	assert_ok(&r);
+	tu_run_free(&r);
+	/* 20000 bytes take 1.7 s at line rate: stop the dump in the middle. */
+	argv[1] = box.spec;
+	argv[7] = out;
+	tu_spawn(&child, "gx-upload", NULL, argv);
+	wait_for_trace(&box, "dump addr=0x20000 len=20000");
+	usleep(300000);
+	kill(child.pid, SIGINT);
+	tu_wait(&child, &r);
+	ck_assert_msg(r.status == 130, "exit %d: %s", r.status, r.err);
+	tu_run_free(&r);
+	GX(&r, &box, "-L", loader, "dump", "0x20000", "16");
+	assert_ok(&r);
+	ck_assert_uint_eq(r.outlen, 16);
+	ck_assert_mem_eq(r.out, flash + 0x20000, 16);
+	tu_run_free(&r);
+	box_stop(&box);
+	ck_assert_int_eq(count_lines_starting(box.trace, "command "), 2);
+	ck_assert(file_has(box.trace, "command serialdump 0x20000 20000\n"));
+	ck_assert(file_has(box.trace, "command serialdump 0x20000 16\n"));
+	ck_assert_uint_eq(tu_stat(box.stats, "handshakes"), 1);
+	box_free(&box);
+	free(flash);
+	unlink(img);
+	unlink(out);
+}
+END_TEST
+
+/* ---- messages (issue 8 item 11) ---- */
+
+START_TEST(loader_directory_is_named)
+{
+	char dir[64];
+	struct box box;
+	struct tu_run r;
+
+	tu_tmpfile(dir, sizeof(dir));
+	unlink(dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	box_start(&box, "");
+	GX(&r, &box, "-L", dir, "boot");
+	assert_error(&r, 2, "is a directory: give the .boot file in it");
+	tu_run_free(&r);
+	box_free(&box);
+	rmdir(dir);
+}
+END_TEST
+
+/* The ROM at 100000 baud, the loader's header says 115200: garbage, and -B named. */
+START_TEST(rom_at_another_baud_mentions_b)
+{
+	struct box box;
+	struct tu_run r;
+
+	box_start(&box, "rom-baud=100000,power-delay=400");
+	GX(&r, &box, "-L", loader, "--timeout", "2", "boot");
+	assert_error(&r, 3, "at 115200 baud: does the box's ROM run at another rate? give it "
+		     "with -B");
+	tu_run_free(&r);
+	box_free(&box);
+}
+END_TEST
+
+/* ---- timeouts, in model time ---- */
+
+static double wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A box that never powers on: --timeout 30 runs out on the model clock at once. */
+START_TEST(silent_box_times_out_at_once)
+{
+	struct box box;
+	struct tu_run r;
+	double t0;
+
+	box_start(&box, "handshake=off");
+	t0 = wall_s();
+	GX(&r, &box, "-L", loader, "--timeout", "30", "dump", "BOOT");
+	ck_assert_msg(wall_s() - t0 < 1.0, "took %.2f s of real time", wall_s() - t0);
+	assert_error(&r, 3, "no handshake from the boot ROM on sim:gx within 30 s");
+	ck_assert_uint_eq(r.outlen, 0);
+	tu_run_free(&r);
+	box_free(&box);
+}
+END_TEST
+
+/* The ROM's window closes before stage 1 arrives: no RUNGET, after RUNGET's timeout. */
+START_TEST(rom_window_closes)
+{
+	struct box box;
+	struct tu_run r;
+	double t0;
+
+	box_start(&box, "rom-window=0");
+	t0 = wall_s();
+	GX(&r, &box, "-L", loader, "boot");
+	ck_assert_msg(wall_s() - t0 < 1.0, "took %.2f s of real time", wall_s() - t0);
+	assert_error(&r, 3, "the boot ROM did not answer RUNGET after stage 1");
+	tu_run_free(&r);
+	box_stop(&box);
+	ck_assert(file_has(box.trace, "handshake\nrom window expired\n"));
+	ck_assert(!file_has(box.trace, "stage1"));
+	box_free(&box);
+}
+END_TEST
+
+/*
+ * The shell on a terminal, through sim: in model time: it polls the port
+ * while it watches the terminal, and the box still answers (model time
+ * follows real time between polls).
+ */
+START_TEST(shell_on_a_terminal)
+{
+	char path[256], got[4096];
+	size_t len = 0;
+	int master = posix_openpt(O_RDWR | O_NOCTTY), status;
+	pid_t pid;
+	double t0;
+
+	if (via != VIA_SIM)
+		return;
+	ck_assert_int_ge(master, 0);
+	ck_assert_int_eq(grantpt(master), 0);
+	ck_assert_int_eq(unlockpt(master), 0);
+	snprintf(path, sizeof(path), "%s", ptsname(master));
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd;
+
+		setsid();
+		fd = open(path, O_RDWR);
+		if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		execl(UB_BUILD_DIR "/gx-upload", "gx-upload", "-p", "sim:gx,state=prompt", "shell",
+		      (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_eq(write(master, "flash badinfo\r", 14), 14);
+	got[0] = 0;
+	for (t0 = wall_s(); wall_s() - t0 < 10 && !strstr(got, "no bad blocks\r\nboot> ");) {
+		struct pollfd p = { .fd = master, .events = POLLIN };
+		ssize_t n = poll(&p, 1, 100) > 0 ? read(master, got + len, sizeof(got) - 1 - len) : 0;
+
+		if (n > 0)
+			len += (size_t)n;
+		got[len] = 0;
+	}
+	ck_assert_msg(strstr(got, "flash badinfo: no bad blocks\r\nboot> "), "%s", got);
+	ck_assert_int_eq(write(master, "\x1d", 1), 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	close(master);
+}
+END_TEST
+
 static void use_pty(void)
 {
 	via = VIA_PTY;
@@ -959,10 +1319,10 @@ static TCase *new_case(const char *name, void (*setup)(void))
 	return tc;
 }
 
-/* The whole suite, for a transport where the box lives across runs. */
-static TCase *all_cases(const char *name, void (*setup)(void))
+/* Every case: -p sim:gx in model time. */
+static TCase *all_cases(void)
 {
-	TCase *tc = new_case(name, setup);
+	TCase *tc = new_case("sim", use_sim);
 
 	tcase_add_test(tc, boot_sends_the_captured_bytes);
 	tcase_add_test(tc, info_text_and_json);
@@ -975,32 +1335,41 @@ static TCase *all_cases(const char *name, void (*setup)(void))
 	tcase_add_test(tc, corrupted_dumps_are_retried);
 	tcase_add_test(tc, checksum_mismatch_leaves_no_file);
 	tcase_add_test(tc, box_reset_mid_dump_is_recovered);
+	tcase_add_test(tc, dropped_and_delayed_bytes);
 	tcase_add_test(tc, prompt_already_there);
 	tcase_add_test(tc, taurus_rom_stage_at_100000);
+	tcase_add_test(tc, rom_baud_option);
 	tcase_add_loop_test(tc, bad_input, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, missing_and_busy_ports);
-	tcase_add_test(tc, reset_sequence_on_dtr);
-	return tc;
-}
-
-/* -p sim:gx makes a fresh box per run: the single-run cases. */
-static TCase *sim_cases(void)
-{
-	TCase *tc = new_case("sim", use_sim);
-
-	tcase_add_test(tc, boot_sends_the_captured_bytes);
-	tcase_add_test(tc, info_text_and_json);
-	tcase_add_loop_test(tc, dump_each_partition, 0, 1);
-	tcase_add_test(tc, corrupted_dumps_are_retried);
-	tcase_add_test(tc, box_reset_mid_dump_is_recovered);
-	tcase_add_test(tc, taurus_rom_stage_at_100000);
 	tcase_add_test(tc, reset_sequence_on_dtr);
 	tcase_add_loop_test(tc, boot_variants, 0, sizeof(handshakes) / sizeof(handshakes[0]));
 	tcase_add_test(tc, legacy_loader);
 	tcase_add_test(tc, chip_lookup_and_board_profile);
 	tcase_add_test(tc, shell_from_a_pipe);
-	tcase_add_test(tc, dropped_and_delayed_bytes);
-	tcase_add_test(tc, rom_baud_option);
+	tcase_add_test(tc, shell_on_a_terminal);
+	tcase_add_test(tc, loader_directory_is_named);
+	tcase_add_test(tc, rom_at_another_baud_mentions_b);
+	tcase_add_test(tc, silent_box_times_out_at_once);
+	tcase_add_test(tc, rom_window_closes);
+	return tc;
+}
+
+/*
+ * The cases that exercise a transport, in real time: the boot's golden
+ * bytes, a dump, a write, reset on DTR, the ROM stage's baud change, missing
+ * and busy ports (and what over tcp: must fail).
+ */
+static TCase *transport_cases(const char *name, void (*setup)(void))
+{
+	TCase *tc = new_case(name, setup);
+
+	tcase_add_test(tc, boot_sends_the_captured_bytes);
+	tcase_add_loop_test(tc, dump_each_partition, 0, 1);
+	tcase_add_test(tc, write_then_dump_back);
+	tcase_add_test(tc, reset_sequence_on_dtr);
+	tcase_add_test(tc, taurus_rom_stage_at_100000);
+	tcase_add_test(tc, missing_and_busy_ports);
+	tcase_add_test(tc, rerun_after_interrupted_dump);
 	return tc;
 }
 
@@ -1008,11 +1377,11 @@ int main(void)
 {
 	Suite *s = suite_create("gx_upload");
 
-	suite_add_tcase(s, all_cases("pty", use_pty));
-	suite_add_tcase(s, sim_cases());
+	suite_add_tcase(s, all_cases());
+	suite_add_tcase(s, transport_cases("pty", use_pty));
 	if (!tu_ser2net_missing()) {
-		suite_add_tcase(s, all_cases("tcp", use_tcp));
-		suite_add_tcase(s, all_cases("rfc2217", use_rfc2217));
+		suite_add_tcase(s, transport_cases("tcp", use_tcp));
+		suite_add_tcase(s, transport_cases("rfc2217", use_rfc2217));
 	}
 	return tu_main(s);
 }

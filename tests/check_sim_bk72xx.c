@@ -1292,6 +1292,46 @@ START_TEST(rejects_bad_image_sizes)
 }
 END_TEST
 
+/* issue 8 item 11: a 4 KiB image is a power of two; say what is wrong. */
+START_TEST(image_size_messages_say_what_is_wrong)
+{
+	static const struct {
+		size_t size;
+		const char *opts, *says;
+	} cases[] = {
+		{ 4096, "", "4096 bytes is below the smallest flash the model knows (64K); add size=" },
+		{ 0, "", "0 bytes is below the smallest flash the model knows (64K); add size=" },
+		{ 100000, "", "100000 bytes is not a power of two (64K, 128K, ... 16M); add size=" },
+		{ 32u << 20, "", "33554432 bytes is above the largest flash the model knows (16M); add size=" },
+	};
+	static const struct {
+		const char *opts, *says;
+	} sizes[] = {
+		{ "size=4K", "size=4K is below the smallest flash the model knows (64K)" },
+		{ "size=32M", "size=32M is above the largest flash the model knows (16M)" },
+		{ "size=3M", "size=3M is not a power of two (64K, 128K, ... 16M)" },
+	};
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *img = temp_image(0, 0xFF, 0);
+
+		ck_assert_int_eq(truncate(img, (off_t)cases[i].size), 0);
+		err[0] = '\0';
+		ck_assert(try_image("bk7231t", img, cases[i].opts, err, sizeof(err)) == NULL);
+		ck_assert_msg(strstr(err, cases[i].says) != NULL, "%s", err);
+		ck_assert_msg(cases[i].size == 100000 || !strstr(err, "not a power of two"), "%s", err);
+		unlink(img);
+		free(img);
+	}
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		err[0] = '\0';
+		ck_assert(bk_sim_create("bk7231t", sizes[i].opts, err, sizeof(err)) == NULL);
+		ck_assert_msg(strstr(err, sizes[i].says) != NULL, "%s", err);
+	}
+}
+END_TEST
+
 /* ---------------------------------------------------------------- main */
 
 static Suite *sim_suite(void)
@@ -1335,6 +1375,7 @@ static Suite *sim_suite(void)
 	tcase_add_test(files, bad_state_file);
 	tcase_add_test(files, rejects_malformed_options);
 	tcase_add_test(files, rejects_bad_image_sizes);
+	tcase_add_test(files, image_size_messages_say_what_is_wrong);
 
 	tcase_add_test(faults, maxclock_garbles);
 	tcase_add_test(faults, flip_every_byte);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tests of the GX set-top-box emulator (sim/sim_gx.c) on the pty runner
- * (sim/sim_uart.c). They talk to it only as a host would, through the pty
- * slave with their own raw termios2 settings, and read its trace/stats/save
- * files. Expected behaviour: ../shared/notes/uart-chips.md §1 and the
- * captured session in ../shared/data/gx/packets (golden tests skip when it
- * is absent).
+ * Tests of the GX set-top-box emulator (sim/sim_gx.c). They talk to it only
+ * as a host would, and read its trace/stats/save files: in model time
+ * (uart_sim_open: every case, in milliseconds, timings on the model clock)
+ * and on the pty runner in real time (the "pty" cases: through the pty slave
+ * with their own raw termios2 settings). Expected behaviour:
+ * ../shared/notes/uart-chips.md §1 and the captured session in
+ * ../shared/data/gx/packets (golden tests skip when it is absent).
  */
 #include "testutil.h"
 #include "sim_uart.h"
@@ -33,28 +34,36 @@
 
 /* ------------------------------------------------------------- helpers */
 
+/* The runner of the cases that follow: model time, or a pty in real time. */
+static int on_pty;
+
 struct dev {
 	struct uart_sim *sim;
-	int fd;
+	int fd;               /* the pty slave; -1 in model time */
 	char trace[64], stats[64], save[64];
 	uint8_t *in;          /* received, not yet consumed */
 	size_t len, cap;
 };
 
-static uint64_t now_ms(void)
+/* The device's clock in ns: the model's, or monotonic time. */
+static uint64_t dev_ns(const struct dev *d)
 {
 	struct timespec ts;
 
+	if (d->fd < 0)
+		return uart_sim_now(d->sim);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static double now_s(void)
+static uint64_t dev_ms(const struct dev *d)
 {
-	struct timespec ts;
+	return dev_ns(d) / 1000000u;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+static double dev_s(const struct dev *d)
+{
+	return (double)dev_ns(d) / 1e9;
 }
 
 static uint64_t rnd_state = 0x1234567;
@@ -112,7 +121,7 @@ static uint32_t sum32(const uint8_t *p, size_t n)
 }
 
 /* Raw 8N1 (or with parity) at any baud, INPCK as the notes ask. */
-static void set_line(int fd, unsigned baud, int parity)
+static void set_tty(int fd, unsigned baud, int parity)
 {
 	struct termios2 t;
 
@@ -125,6 +134,16 @@ static void set_line(int fd, unsigned baud, int parity)
 	t.c_cc[VMIN] = 0;
 	t.c_cc[VTIME] = 0;
 	ck_assert_int_eq(ioctl(fd, TCSETS2, &t), 0);
+}
+
+static void dev_line(struct dev *d, unsigned baud, int parity)
+{
+	struct uart_sim_line l = { baud, parity ? 'e' : 'n', 8, 1, 1 };
+
+	if (d->fd >= 0)
+		set_tty(d->fd, baud, parity);
+	else
+		uart_sim_set_line(d->sim, &l);
 }
 
 static void open_slave(struct dev *d)
@@ -152,11 +171,13 @@ static void dev_start(struct dev *d, unsigned baud, const char *fmt, ...)
 	va_end(ap);
 	snprintf(spec, sizeof(spec), "gx,trace=%s,stats=%s,save=%s%s%s", d->trace,
 		 d->stats, d->save, *opts ? "," : "", opts);
-	d->sim = uart_sim_start(spec, err, sizeof(err));
+	d->sim = on_pty ? uart_sim_start(spec, err, sizeof(err)) : uart_sim_open(spec, err, sizeof(err));
 	ck_assert_msg(d->sim != NULL, "start '%s': %s", spec, err);
-	open_slave(d);
+	d->fd = -1;
+	if (on_pty)
+		open_slave(d);
 	if (baud)
-		set_line(d->fd, baud, 0);
+		dev_line(d, baud, 0);
 }
 
 static void dev_stop(struct dev *d)
@@ -181,25 +202,31 @@ static void dev_free(struct dev *d)
 	d->in = NULL;
 }
 
+/* Read what is there, after waiting up to ms for the first byte. */
+static ssize_t dev_read(struct dev *d, int ms)
+{
+	struct pollfd p = { .fd = d->fd, .events = POLLIN };
+
+	if (d->cap - d->len < 65536) {
+		d->cap = d->cap * 2 + 65536;
+		d->in = realloc(d->in, d->cap);
+		ck_assert_ptr_nonnull(d->in);
+	}
+	if (d->fd < 0)
+		return uart_sim_read(d->sim, d->in + d->len, d->cap - d->len,
+				     (uint64_t)ms * 1000000u);
+	if (ms && poll(&p, 1, ms) <= 0)
+		return 0;
+	return read(d->fd, d->in + d->len, d->cap - d->len);
+}
+
 /* Wait up to ms for bytes and append them; returns how many came. */
 static size_t fill(struct dev *d, int ms)
 {
-	struct pollfd p = { .fd = d->fd, .events = POLLIN };
 	size_t got = 0;
+	ssize_t r;
 
-	if (poll(&p, 1, ms) <= 0)
-		return 0;
-	for (;;) {
-		ssize_t r;
-
-		if (d->cap - d->len < 65536) {
-			d->cap = d->cap * 2 + 65536;
-			d->in = realloc(d->in, d->cap);
-			ck_assert_ptr_nonnull(d->in);
-		}
-		r = read(d->fd, d->in + d->len, d->cap - d->len);
-		if (r <= 0)
-			break;
+	for (r = dev_read(d, ms); r > 0; r = dev_read(d, 0)) {
 		d->len += (size_t)r;
 		got += (size_t)r;
 	}
@@ -209,11 +236,11 @@ static size_t fill(struct dev *d, int ms)
 /* Offset of pat in what came so far, waiting up to ms; -1 on timeout. */
 static long wait_for(struct dev *d, const void *pat, size_t n, int ms)
 {
-	uint64_t end = now_ms() + (uint64_t)ms;
+	uint64_t end = dev_ms(d) + (uint64_t)ms;
 
 	for (;;) {
 		const uint8_t *hit = d->len >= n ? memmem(d->in, d->len, pat, n) : NULL;
-		uint64_t t = now_ms();
+		uint64_t t = dev_ms(d);
 
 		if (hit)
 			return (long)(hit - d->in);
@@ -225,10 +252,10 @@ static long wait_for(struct dev *d, const void *pat, size_t n, int ms)
 
 static int need(struct dev *d, size_t n, int ms)
 {
-	uint64_t end = now_ms() + (uint64_t)ms;
+	uint64_t end = dev_ms(d) + (uint64_t)ms;
 
 	while (d->len < n) {
-		uint64_t t = now_ms();
+		uint64_t t = dev_ms(d);
 
 		if (t >= end)
 			return 0;
@@ -263,17 +290,24 @@ static void expect(struct dev *d, const char *pat, int ms)
 	consume(d, (size_t)off + strlen(pat));
 }
 
-/* Write everything, reading what comes meanwhile. */
+/* Write everything, reading what comes meanwhile (on a pty). */
 static void wr(struct dev *d, const void *data, size_t n)
 {
 	const uint8_t *p = data;
-	uint64_t end = now_ms() + 30000;
+	uint64_t end = dev_ms(d) + 30000;
 
+	if (d->fd < 0) {
+		/* on the wire before the test goes on, as the pty's bytes are */
+		ck_assert_msg(uart_sim_write(d->sim, data, n) == 0, "the device took nothing "
+			      "for 10 s of model time");
+		uart_sim_drain(d->sim);
+		return;
+	}
 	while (n) {
 		struct pollfd pf = { .fd = d->fd, .events = POLLOUT | POLLIN };
 		ssize_t w;
 
-		ck_assert_msg(now_ms() < end, "write stalled with %zu bytes left", n);
+		ck_assert_msg(dev_ms(d) < end, "write stalled with %zu bytes left", n);
 		if (poll(&pf, 1, 100) <= 0)
 			continue;
 		if (pf.revents & POLLIN)
@@ -324,7 +358,8 @@ static uint32_t dump_cmd(struct dev *d, const char *cmd, uint8_t *data,
 	say(d, cmd);
 	say(d, "\n");
 	expect(d, "~sta~", 5000);
-	ck_assert_msg(need(d, len + 14, 20000), "short dump: %zu of %zu", d->len,
+	/* 74 s for the largest at the line rate: model time, or a pty without pace */
+	ck_assert_msg(need(d, len + 14, 120000), "short dump: %zu of %zu", d->len,
 		      len + 14);
 	memcpy(data, d->in, len);
 	ck_assert_msg(memcmp(d->in + len, "~crc~", 5) == 0, "no ~crc~ after data");
@@ -543,7 +578,7 @@ static void boot_loader_file(const struct loader_case *l)
 	wr(&d, s1, 5);
 	wr(&d, file + 0x20, payload_len(l->t));
 	wr(&d, "boot", 4);
-	set_line(d.fd, 115200, 0);   /* at once, like the vendor tool */
+	dev_line(&d, 115200, 0);   /* at once, like the vendor tool */
 	expect(&d, "RUNGET", 3000);
 	wr(&d, hdr, 8);
 	wr(&d, img, n);
@@ -650,11 +685,11 @@ START_TEST(power_delay_noise_and_split)
 	/* nothing before the host makes the slave raw */
 	dev_start(&d, 0, "handshake=B8B0FF58,noise=IPL 1.0\\r\\n,split=1,power-delay=150");
 	ck_silent(&d, 300);
-	t0 = now_s();
-	set_line(d.fd, 115200, 0);
-	while (d.len < sizeof(want) - 1 && now_s() - t0 < 3)
+	t0 = dev_s(&d);
+	dev_line(&d, 115200, 0);
+	while (d.len < sizeof(want) - 1 && dev_s(&d) - t0 < 3)
 		reads += fill(&d, 100) > 0;
-	t1 = now_s();
+	t1 = dev_s(&d);
 	ck_assert_uint_eq(d.len, sizeof(want) - 1);
 	ck_assert(memcmp(d.in, want, sizeof(want) - 1) == 0);
 	ck_assert_msg(t1 - t0 >= 0.145, "burst after %.3f s, want >= 0.15", t1 - t0);
@@ -796,8 +831,8 @@ START_TEST(stage2_errors)
 	dev_free(&d);
 	free(img);
 
-	/* Stage 2 sent before RUNGET: dropped, the loader never completes */
-	dev_start(&d, 115200, "power-delay=0,runget-delay=200,stage-timeout=300");
+	/* Stage 2 sent before RUNGET (4008 bytes: 348 ms at the line rate): dropped */
+	dev_start(&d, 115200, "power-delay=0,runget-delay=500,stage-timeout=300");
 	expect(&d, HS, 3000);
 	send_stage1(&d, 0x2000, p);
 	img = synth_stage2(4000, hdr);
@@ -848,7 +883,7 @@ START_TEST(wrong_rom_baud_garbles)
 	dev_start(&d, 100000, "power-delay=0,rom-baud=100000");
 	expect(&d, HS, 3000);
 	send_stage1(&d, 0x2000, p);
-	set_line(d.fd, 115200, 0);
+	dev_line(&d, 115200, 0);
 	expect(&d, "RUNGET", 3000);
 	dev_stop(&d);
 	ck_trace(&d, "line baud=100000 parity=none inpck=1");
@@ -867,9 +902,9 @@ START_TEST(runget_text_and_delay)
 	dev_start(&d, 115200, "power-delay=0,runget=19RUkgd:3\\r\\nNGET,runget-delay=150");
 	expect(&d, HS, 3000);
 	send_stage1(&d, 0x2000, p);
-	t0 = now_s();
+	t0 = dev_s(&d);
 	expect(&d, "19RUkgd:3\r\nNGET", 3000);
-	ck_assert_msg(now_s() - t0 >= 0.14, "RUNGET after %.3f s", now_s() - t0);
+	ck_assert_msg(dev_s(&d) - t0 >= 0.14, "RUNGET after %.3f s", dev_s(&d) - t0);
 	dev_free(&d);
 	free(p);
 }
@@ -1138,7 +1173,7 @@ START_TEST(reset_at_during_dump)
 	consume(&d, 1003);
 	ck_silent(&d, 100);
 	/* the box is back in its ROM and boots again */
-	set_line(d.fd, 115200, 0);
+	dev_line(&d, 115200, 0);
 	{
 		uint8_t *p = calloc(1, 0x2000), hdr[8], *ld = synth_stage2(4000, hdr);
 
@@ -1335,9 +1370,9 @@ START_TEST(pace_dump_timing)
 	dev_start(&d, 115200, "state=prompt,pace=1");
 	say(&d, "serialdump 0x0 4096\n");
 	expect(&d, "~sta~", 3000);
-	t0 = now_s();
+	t0 = dev_s(&d);
 	off = wait_for(&d, "~crc~", 5, 3000);
-	t1 = now_s();
+	t1 = dev_s(&d);
 	ck_assert_int_eq(off, 4096);
 	ck_assert_msg(t1 - t0 > want * 0.96 && t1 - t0 < want * 1.04,
 		      "4 KiB dump took %.4f s, want %.4f s (4096/11520 = %.4f)",
@@ -1358,10 +1393,10 @@ START_TEST(pace_limits_host_rate)
 	dev_start(&d, 115200, "state=prompt,pace=1");
 	say(&d, "serialdown 0x1000 4096\n");
 	expect(&d, "~sta~", 3000);
-	t0 = now_s();
+	t0 = dev_s(&d);
 	wr(&d, data, sizeof(data));
 	expect(&d, "~crc~", 3000);
-	t = now_s() - t0;
+	t = dev_s(&d) - t0;
 	ck_assert_msg(t > want * 0.96 && t < want * 1.1,
 		      "4 KiB took %.4f s to go in, want %.4f s", t, want);
 	/* erase + program: 40 ms for the one sector */
@@ -1372,9 +1407,9 @@ START_TEST(pace_limits_host_rate)
 		wr(&d, w, 4);
 	}
 	expect(&d, "~fin~", 3000);
-	t0 = now_s();
+	t0 = dev_s(&d);
 	expect(&d, PROMPT, 3000);
-	t = now_s() - t0;
+	t = dev_s(&d) - t0;
 	ck_assert_msg(t > 0.038 && t < 0.08, "programming took %.4f s, want 0.04", t);
 	dev_free(&d);
 }
@@ -1415,10 +1450,10 @@ START_TEST(wire_faults)
 
 	/* stalls */
 	dev_start(&d, 115200, "state=prompt,delay-rate=0.0005,delay=30,seed=3");
-	t0 = now_s();
+	t0 = dev_s(&d);
 	say(&d, "serialdump KERNEL 16384\n");
 	expect(&d, "~fin~", 10000);
-	t = now_s() - t0;
+	t = dev_s(&d) - t0;
 	dev_stop(&d);
 	delays = tu_stat(d.stats, "delays");
 	ck_assert_uint_gt(delays, 0);
@@ -1443,7 +1478,7 @@ START_TEST(rx_file_and_reopen)
 	close(d.fd);
 	usleep(100000);
 	open_slave(&d);
-	set_line(d.fd, 115200, 0);
+	dev_line(&d, 115200, 0);
 	say(&d, "x\n");
 	expect(&d, "unknown command: x" PROMPT, 2000);
 	dev_stop(&d);
@@ -1463,23 +1498,36 @@ START_TEST(bad_specs)
 	static const struct {
 		const char *spec, *msg;
 	} cases[] = {
-		{ "foo", "unknown emulator 'foo' (known: gx)" },
-		{ "foo,bar=1", "unknown emulator 'foo' (known: gx)" },
+		{ "foo", "unknown emulator 'foo' (known: @)" },
+		{ "foo,bar=1", "unknown emulator 'foo' (known: @)" },
 		{ "gx,bogus=1", "gx sim: unknown option 'bogus' (see sim/sim_gx.h)" },
 		{ "gx,handshake=B0B", "gx sim: handshake=B0B: want off or 1 to 16 bytes in hex (B0B058)" },
 		{ "gx,reset-line=cts", "gx sim: reset-line=cts: want dtr or rts" },
 		{ "gx,pace=2", "uart sim: pace=2: want 0 or 1" },
+		{ "gx,pty=yes", "uart sim: pty=yes: want 0 or 1" },
 		{ "gx,flip-rate=2", "gx sim: flip-rate=2: want a probability from 0 to 1" },
 		{ "gx,noise=a\\q", "gx sim: noise=a\\q: bad escape (use \\r \\n \\t \\\\ \\xNN)" },
 		{ "gx,image=/nonexistent/x", "gx sim: image=/nonexistent/x: No such file or directory" },
 		{ "gx:arg", "emulator gx takes no ':' argument (got 'arg')" },
 	};
-	char err[512];
+	char err[512], want[512], known[256];
 
+	uart_sim_model_names(known, sizeof(known));
+	ck_assert_ptr_nonnull(strstr(known, "gx"));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *at = strchr(cases[i].msg, '@');
+
+		if (at)
+			snprintf(want, sizeof(want), "%.*s%s%s", (int)(at - cases[i].msg),
+				 cases[i].msg, known, at + 1);
+		else
+			snprintf(want, sizeof(want), "%s", cases[i].msg);
 		err[0] = '\0';
 		ck_assert_ptr_null(uart_sim_start(cases[i].spec, err, sizeof(err)));
-		ck_assert_str_eq(err, cases[i].msg);
+		ck_assert_str_eq(err, want);
+		err[0] = '\0';
+		ck_assert_ptr_null(uart_sim_open(cases[i].spec, err, sizeof(err)));
+		ck_assert_str_eq(err, want);
 	}
 }
 END_TEST
@@ -1521,7 +1569,7 @@ static int tool_slave_path(int out, char *path, size_t len)
 
 START_TEST(uart_sim_tool)
 {
-	char link[64], stats[64], spec[256], path[128], target[128];
+	char link[64], stats[64], spec[256], path[128], target[128], want[300], known[200];
 	struct tu_child c;
 	struct tu_run r;
 	struct dev d;
@@ -1545,7 +1593,7 @@ START_TEST(uart_sim_tool)
 	memset(&d, 0, sizeof(d));
 	d.fd = open(link, O_RDWR | O_NOCTTY | O_NONBLOCK);
 	ck_assert_int_ge(d.fd, 0);
-	set_line(d.fd, 115200, 0);
+	dev_line(&d, 115200, 0);
 	expect(&d, HS, 3000);
 	close(d.fd);
 	free(d.in);
@@ -1564,7 +1612,9 @@ START_TEST(uart_sim_tool)
 		tu_run(&r, "uart-sim", NULL, NULL, argv);
 	}
 	ck_assert_int_eq(r.status, 1);
-	ck_assert_str_eq(r.err, "uart-sim: unknown emulator 'foo' (known: gx)\n");
+	snprintf(want, sizeof(want), "uart-sim: unknown emulator 'foo' (known: %s)\n",
+		 uart_sim_model_names(known, sizeof(known)));
+	ck_assert_str_eq(r.err, want);
 	ck_assert_uint_eq(r.outlen, 0);
 	tu_run_free(&r);
 }
@@ -1572,14 +1622,34 @@ END_TEST
 
 /* ---------------------------------------------------------------- main */
 
+static void use_model_time(void)
+{
+	on_pty = 0;
+}
+
+static void use_pty(void)
+{
+	on_pty = 1;
+}
+
+static TCase *new_case(const char *name, int pty, int timeout)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_checked_fixture(tc, pty ? use_pty : use_model_time, NULL);
+	tcase_set_timeout(tc, timeout);
+	return tc;
+}
+
 static Suite *gx_suite(void)
 {
 	Suite *s = suite_create("sim_gx");
-	TCase *golden = tcase_create("golden");
-	TCase *rom = tcase_create("rom");
-	TCase *loader = tcase_create("loader");
-	TCase *wire = tcase_create("wire");
-	TCase *spec = tcase_create("spec");
+	TCase *golden = new_case("golden", 0, 60);
+	TCase *rom = new_case("rom", 0, 30);
+	TCase *loader = new_case("loader", 0, 30);
+	TCase *wire = new_case("wire", 0, 30);
+	TCase *spec = new_case("spec", 0, 30);
+	TCase *pty = new_case("pty", 1, 60);
 
 	tcase_add_test(golden, golden_capture_exchange);
 	tcase_add_loop_test(golden, golden_loaders_boot, 0,
@@ -1614,22 +1684,27 @@ static Suite *gx_suite(void)
 	tcase_add_test(wire, pace_dump_timing);
 	tcase_add_test(wire, pace_limits_host_rate);
 	tcase_add_test(wire, wire_faults);
-	tcase_add_test(wire, rx_file_and_reopen);
 
 	tcase_add_test(spec, bad_specs);
 	tcase_add_test(spec, image_must_be_4m);
-	tcase_add_test(spec, uart_sim_tool);
 
-	tcase_set_timeout(golden, 60);
-	tcase_set_timeout(rom, 30);
-	tcase_set_timeout(loader, 30);
-	tcase_set_timeout(wire, 30);
-	tcase_set_timeout(spec, 30);
+	/* The pty runner: termios, real-time pacing, the slave reopened, the tool. */
+	tcase_add_test(pty, golden_capture_exchange);
+	tcase_add_test(pty, power_delay_noise_and_split);
+	tcase_add_test(pty, wrong_rom_baud_garbles);
+	tcase_add_test(pty, reset_line_restarts_rom);
+	tcase_add_test(pty, serialdown_then_dump_back);
+	tcase_add_test(pty, pace_dump_timing);
+	tcase_add_test(pty, pace_limits_host_rate);
+	tcase_add_test(pty, rx_file_and_reopen);
+	tcase_add_test(pty, uart_sim_tool);
+
 	suite_add_tcase(s, golden);
 	suite_add_tcase(s, rom);
 	suite_add_tcase(s, loader);
 	suite_add_tcase(s, wire);
 	suite_add_tcase(s, spec);
+	suite_add_tcase(s, pty);
 	return s;
 }
 

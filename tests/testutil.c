@@ -62,7 +62,10 @@ static void exec_child(const char *program, const char *stdin_path, int out, int
 	if (in < 0)
 		_exit(126);
 	dup2(in, 0);
-	dup2(out, 1);
+	if (out >= 0)
+		dup2(out, 1);
+	else
+		close(1);
 	dup2(err, 2);
 	for (i = 0; env && env[i]; i++)
 		putenv((char *)env[i]);
@@ -108,6 +111,22 @@ void tu_run(struct tu_run *r, const char *program, const char *stdin_path,
 	ck_assert_int_ge(c.pid, 0);
 	if (c.pid == 0)
 		exec_child(program, stdin_path, c.out, c.err, env, argv);
+	tu_wait(&c, r);
+}
+
+void tu_run_stdout_closed(struct tu_run *r, const char *program, const char *const *env,
+			  const char *const *argv)
+{
+	struct tu_child c;
+
+	c.out = temp_fd();
+	c.err = temp_fd();
+	c.pid = fork();
+	ck_assert_int_ge(c.pid, 0);
+	if (c.pid == 0) {
+		close(c.out);
+		exec_child(program, NULL, -1, c.err, env, argv);
+	}
 	tu_wait(&c, r);
 }
 

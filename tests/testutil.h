@@ -24,6 +24,9 @@ struct tu_run {
  */
 void tu_run(struct tu_run *r, const char *program, const char *stdin_path,
 	    const char *const *env, const char *const *argv);
+/* The same with fd 1 closed, as `PROGRAM ... >&-` runs it (out stays empty). */
+void tu_run_stdout_closed(struct tu_run *r, const char *program, const char *const *env,
+			  const char *const *argv);
 void tu_run_free(struct tu_run *r);
 
 /* The same in two halves: start it, then (after poking it) wait for it. */

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* gx-upload: boot a NationalChip GX set-top box's RAM loader and use its flash commands. */
-#include <dirent.h>
+#include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,18 +11,14 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "config.h"
+#include "datapath.h"
 #include "gx.h"
-#include "image.h"
 #include "parse.h"
+#include "prog.h"
 #include "progress.h"
 #include "reset.h"
-#include "sigint.h"
+#include "verify.h"
 
-#ifndef UB_VERSION
-#define UB_VERSION "unknown"
-#endif
 #ifndef UB_DATADIR
 #define UB_DATADIR "/usr/share"
 #endif
@@ -31,112 +27,39 @@
 #define DUMP_CHUNK 65536u
 /* Without a partition table, BOOT is taken as large as it comes (notes §1.3). */
 #define BOOT_MAX 0x20000u
+/* Images are refused past this before the box is booted; then against its table. */
+#define LARGEST_FLASH (64u << 20)
 #define SHELL_ESCAPE 0x1d  /* ^] */
 #define SHELL_LINGER_MS 500
 
 enum {
-	OPT_PORT = 'p', OPT_BAUD = 'B', OPT_LOADER = 'L', OPT_OUTPUT = 'o', OPT_CONFIG = 'c',
-	OPT_BOARD = 'b', OPT_HELP = 'h', OPT_VERSION = 'V', OPT_VERBOSE = 'v', OPT_QUIET = 'q',
-	OPT_RESET = 256, OPT_CHIP, OPT_LOADER_DIR, OPT_RETRIES, OPT_TIMEOUT, OPT_JSON,
-	OPT_PROGRESS, OPT_FORCE_BOOTLOADER, OPT_IRREVERSIBLE, OPT_NO_VERIFY,
+	OPT_PORT = 'p', OPT_BAUD = 'B', OPT_LOADER = 'L',
+	OPT_RESET = 256, OPT_CHIP, OPT_LOADER_DIR, OPT_RETRIES, OPT_TIMEOUT,
+	OPT_IRREVERSIBLE, OPT_NO_VERIFY,
 };
-
-static const struct option long_options[] = {
-	{ "port", required_argument, NULL, OPT_PORT },
-	{ "baud", required_argument, NULL, OPT_BAUD },
-	{ "reset", required_argument, NULL, OPT_RESET },
-	{ "loader", required_argument, NULL, OPT_LOADER },
-	{ "chip", required_argument, NULL, OPT_CHIP },
-	{ "loader-dir", required_argument, NULL, OPT_LOADER_DIR },
-	{ "output", required_argument, NULL, OPT_OUTPUT },
-	{ "retries", required_argument, NULL, OPT_RETRIES },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "progress", required_argument, NULL, OPT_PROGRESS },
-	{ "force-bootloader", no_argument, NULL, OPT_FORCE_BOOTLOADER },
-	{ "irreversible", no_argument, NULL, OPT_IRREVERSIBLE },
-	{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
-	{ "config", required_argument, NULL, OPT_CONFIG },
-	{ "board", required_argument, NULL, OPT_BOARD },
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "quiet", no_argument, NULL, OPT_QUIET },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
-};
-static const char short_options[] = "p:B:L:o:c:b:vqhV";
 
 struct opts {
-	char *port, *reset, *loader, *chip, *loader_dir, *output, *config, *board;
+	char *port, *reset, *loader, *chip, *loader_dir;
 	unsigned baud;
 	int retries, timeout_s;
-	int json, force_bootloader, irreversible, no_verify;
-	int verbosity, progress, help, version;
+	int irreversible, no_verify;
 };
 
 struct run {
+	struct ub_session s;  /* first: the skeleton hands callbacks &run->s */
 	struct opts o;
-	struct ub_log log;
-	struct ub_err err;
 	struct gx_loader loader;
 	int have_loader;
 	struct ub_reset *reset;
 	struct ub_port *port;
-	struct gx gx;
-	struct ub_progress progress;
-	struct ub_input in;
-	int in_open;
-	struct ub_output out;
-	int out_open;
-	char **args;
-	int nargs;
-	volatile sig_atomic_t stop;
+	struct gx *gx;
+	struct ub_progress progress, loader_progress;
+	int progress_on;  /* progress draws the transfer running */
 };
 
-static void usage(FILE *f)
+static struct run *run_of(struct ub_session *s)
 {
-	fprintf(f,
-		"Usage: " PROG " [OPTIONS] COMMAND [ARGS]\n"
-		"Boot a NationalChip GX set-top box's RAM loader over its serial port, then\n"
-		"read and write its flash and OTP with the loader's commands.\n"
-		"\n"
-		"Commands (each boots the loader first unless the box shows boot>):\n"
-		"  boot                        boot the loader and stop at its boot> prompt\n"
-		"  info [--json]               chip, flash and partition table\n"
-		"  dump PART|ADDR [SIZE] [-o FILE]   read flash (a partition, or from ADDR)\n"
-		"  write PART|ADDR FILE|-      write an image, then read it back to verify\n"
-		"  otp-read ADDR SIZE [-o FILE]      read the chip's OTP\n"
-		"  otp-write ADDR FILE --irreversible  program the chip's OTP (one way)\n"
-		"  sflash-otp status | read ADDR SIZE [-o FILE] | write ADDR FILE --irreversible\n"
-		"  cmd TEXT                    send one loader command, print its answer\n"
-		"  shell                       a terminal on the boot> prompt (^] quits)\n"
-		"\n"
-		"Options:\n"
-		"  -p, --port SPEC        /dev/ttyUSB0, tcp:HOST:PORT, rfc2217:HOST:PORT or sim:gx[,...]\n"
-		"  -L, --loader FILE      the .boot loader for this board\n"
-		"      --chip NAME        a loader from the loader directory, e.g. gemini-6702H5\n"
-		"      --loader-dir DIR   where --chip looks (default " UB_DATADIR "/unbrick/gx)\n"
-		"  -B, --baud N           ROM-stage baud (default: the loader header's, else 115200)\n"
-		"      --reset SEQ        power/reset sequence before waiting for the ROM, e.g.\n"
-		"                         dtr=1,100ms,dtr=0 or gpiochip0:17=0,200ms,gpiochip0:17=1\n"
-		"  -o, --output FILE      where dump and OTP reads go (default stdout, not a terminal)\n"
-		"      --retries N        retry a transfer whose XOR-sum fails (default 3)\n"
-		"      --timeout SEC      how long to wait for the boot ROM (default 30)\n"
-		"      --force-bootloader allow writing into the BOOT partition\n"
-		"      --irreversible     allow OTP writes\n"
-		"      --no-verify        do not read a write back\n"
-		"      --json             info prints JSON\n"
-		"      --progress WHEN    auto, always or never\n"
-		"  -c, --config FILE      config file (default $XDG_CONFIG_HOME/unbrick/unbrick.conf,\n"
-		"                         then /etc/unbrick/unbrick.conf)\n"
-		"  -b, --board NAME       use the [board NAME] profile of the config\n"
-		"  -v, --verbose          more messages (repeatable)\n"
-		"  -q, --quiet            errors and warnings only\n"
-		"  -h, --help             this help\n"
-		"  -V, --version          version\n"
-		"\n"
-		"Exit status: 0 ok, 1 operation failed, 2 bad usage or input, 3 no device, 130 interrupted.\n"
-		"For more details see gx-upload(1).\n");
+	return (struct run *)s;
 }
 
 /* ---- options ---- */
@@ -156,17 +79,14 @@ static int parse_int(const char *name, const char *value, uint64_t min, uint64_t
 static int apply_option(void *ctx, int id, const char *arg, struct ub_err *err)
 {
 	struct opts *o = ctx;
-	int v = 0, mode;
+	int v = 0;
 
 	switch (id) {
-	case OPT_PORT: return ub_cli_set_string(&o->port, arg, err);
-	case OPT_RESET: return ub_cli_set_string(&o->reset, arg, err);
-	case OPT_LOADER: return ub_cli_set_string(&o->loader, arg, err);
-	case OPT_CHIP: return ub_cli_set_string(&o->chip, arg, err);
-	case OPT_LOADER_DIR: return ub_cli_set_string(&o->loader_dir, arg, err);
-	case OPT_OUTPUT: return ub_cli_set_string(&o->output, arg, err);
-	case OPT_CONFIG: return ub_cli_set_string(&o->config, arg, err);
-	case OPT_BOARD: return ub_cli_set_string(&o->board, arg, err);
+	case OPT_PORT: return ub_opts_set_string(&o->port, arg, err);
+	case OPT_RESET: return ub_opts_set_string(&o->reset, arg, err);
+	case OPT_LOADER: return ub_opts_set_string(&o->loader, arg, err);
+	case OPT_CHIP: return ub_opts_set_string(&o->chip, arg, err);
+	case OPT_LOADER_DIR: return ub_opts_set_string(&o->loader_dir, arg, err);
 	case OPT_BAUD:
 		if (parse_int("--baud", arg, 1200, 4000000, &v, err))
 			return -1;
@@ -174,155 +94,181 @@ static int apply_option(void *ctx, int id, const char *arg, struct ub_err *err)
 		return 0;
 	case OPT_RETRIES: return parse_int("--retries", arg, 0, 100, &o->retries, err);
 	case OPT_TIMEOUT: return parse_int("--timeout", arg, 1, 3600, &o->timeout_s, err);
-	case OPT_JSON: o->json = 1; return 0;
-	case OPT_FORCE_BOOTLOADER: o->force_bootloader = 1; return 0;
 	case OPT_IRREVERSIBLE: o->irreversible = 1; return 0;
 	case OPT_NO_VERIFY: o->no_verify = 1; return 0;
-	case OPT_PROGRESS:
-		mode = ub_progress_mode_parse(arg);
-		if (mode < 0)
-			return ub_fail(err, UB_EUSAGE, "bad --progress '%s': use auto, always or never", arg);
-		o->progress = mode;
-		return 0;
-	case OPT_VERBOSE: o->verbosity++; return 0;
-	case OPT_QUIET: o->verbosity = -1; return 0;
-	case OPT_HELP: o->help = 1; return 0;
-	case OPT_VERSION: o->version = 1; return 0;
-	default:
-		return ub_fail(err, UB_EUSAGE, "unknown option; try '" PROG " --help'");
+	default: return ub_fail(err, UB_EUSAGE, "unknown option; try '" PROG " --help'");
 	}
 }
 
-static const struct ub_cli cli = { PROG, short_options, long_options, apply_option };
-
-static int apply_config_key(void *ctx, const char *key, const char *value, struct ub_err *err)
+static void free_options(void *ctx)
 {
-	return ub_cli_config_key(&cli, ctx, key, value, err);
-}
+	struct opts *o = ctx;
 
-static void free_opts(struct opts *o)
-{
 	free(o->port);
 	free(o->reset);
 	free(o->loader);
 	free(o->chip);
 	free(o->loader_dir);
-	free(o->output);
-	free(o->config);
-	free(o->board);
 }
 
-static int load_options(int argc, char **argv, struct opts *o, struct ub_err *err)
+static const struct ub_opt options[] = {
+	{ "port", 'p', "SPEC", OPT_PORT, 0, "the serial port (backends below)" },
+	{ "loader", 'L', "FILE", OPT_LOADER, 0, "the .boot loader for this board" },
+	{ "chip", 0, "NAME", OPT_CHIP, 0, "a loader from the loader directory, e.g. gemini-6702H5" },
+	{ "loader-dir", 0, "DIR", OPT_LOADER_DIR, 0,
+	  "where --chip looks (default $XDG_DATA_HOME/unbrick/gx,\nthen " UB_DATADIR "/unbrick/gx)" },
+	{ "baud", 'B', "N", OPT_BAUD, 0, "ROM-stage baud (default: the loader header's, else 115200)" },
+	{ "reset", 0, "SEQ", OPT_RESET, 0,
+	  "power/reset sequence before waiting for the ROM, e.g.\n"
+	  "dtr=1,100ms,dtr=0 or gpiochip0:17=0,200ms,gpiochip0:17=1" },
+	{ "retries", 0, "N", OPT_RETRIES, 0, "retry a transfer whose XOR-sum fails (default 3)" },
+	{ "timeout", 0, "SEC", OPT_TIMEOUT, 0, "how long to wait for the boot ROM (default 30)" },
+	{ "irreversible", 0, NULL, OPT_IRREVERSIBLE, UB_OPT_CLI_ONLY | UB_OPT_PER_COMMAND,
+	  "allow OTP writes (one way)" },
+	{ "no-verify", 0, NULL, OPT_NO_VERIFY, UB_OPT_CLI_ONLY | UB_OPT_PER_COMMAND,
+	  "do not read a write back" },
+	{ NULL, 0, NULL, 0, 0, NULL },
+};
+
+static const struct ub_optset optset = {
+	PROG, UB_SHARE_JSON | UB_SHARE_OUTPUT | UB_SHARE_BACKUP | UB_SHARE_FORCE_BOOTLOADER,
+	options, apply_option,
+};
+
+static void help_backends(FILE *f)
 {
-	struct opts first = { .retries = 3 };
-	int rc;
-
-	o->retries = 3;
-	o->timeout_s = 30;
-	rc = ub_cli_parse_args(&cli, argc, argv, &first, err);
-	if (!rc && !first.help && !first.version) {
-		char used[4096];
-
-		rc = ub_conf_load(first.config, PROG, first.board, apply_config_key, o,
-				  used, sizeof(used), err);
-	}
-	if (!rc)
-		rc = ub_cli_parse_args(&cli, argc, argv, o, err);
-	free_opts(&first);
-	return rc;
+	fprintf(f, "\nPorts (-p):\n");
+	/* LEAD-TODO: from ub_port_backends once the port table lands */
+	fprintf(f, "  /dev/ttyUSB0, tcp:HOST:PORT, rfc2217:HOST:PORT or sim:gx[,...]\n");
 }
 
 /* ---- the loader file ---- */
 
-static int loader_name_matches(const char *file, const char *name)
-{
-	size_t fl = strlen(file), nl = strlen(name);
-
-	if (fl < 6 || strcmp(file + fl - 5, ".boot"))
-		return 0;
-	if (!strcmp(file, name) || (fl == nl + 5 && !strncmp(file, name, nl)))
-		return 2;  /* exact */
-	if (!strncmp(file, name, nl) && file[nl] == '-')
-		return 1;
-	return strstr(file, name) != NULL;
-}
-
-/* --chip NAME: the one .boot file in the loader directory that NAME picks. */
+/* --chip NAME: the one .boot file of the data search path (or --loader-dir) that NAME picks. */
 static int find_loader(struct run *r, char *path, size_t cap)
 {
-	const char *dir = r->o.loader_dir ? r->o.loader_dir : UB_DATADIR "/unbrick/gx";
-	char found[256] = "", other[256] = "";
-	int best = 0, ties = 0;
-	struct dirent *e;
-	DIR *d = opendir(dir);
+	static const struct ub_vendor_file loader_file = {
+		.what = "loader", .option = "--chip", .suffix = ".boot", .hint = "give -L FILE.boot",
+	};
+	struct ub_datapath dp;
 
-	if (!d)
-		return ub_fail_errno(&r->err, UB_EUSAGE, errno, "cannot read the loader directory %s "
-				     "(set --loader-dir or loader-dir in the config)", dir);
-	while ((e = readdir(d))) {
-		int m = loader_name_matches(e->d_name, r->o.chip);
-
-		if (m > best) {
-			best = m;
-			ties = 0;
-			snprintf(found, sizeof(found), "%s", e->d_name);
-		} else if (m && m == best) {
-			ties++;
-			snprintf(other, sizeof(other), "%s", e->d_name);
-		}
-	}
-	closedir(d);
-	if (!best)
-		return ub_fail(&r->err, UB_EUSAGE, "no loader for '%s' in %s; list the *.boot files "
-			       "there, or give -L FILE.boot", r->o.chip, dir);
-	if (ties)
-		return ub_fail(&r->err, UB_EUSAGE, "--chip '%s' matches several loaders in %s (%s, "
-			       "%s, ...); give more of the name", r->o.chip, dir, found, other);
-	snprintf(path, cap, "%s/%s", dir, found);
-	return 0;
+	if (ub_datapath_init(&dp, "gx", r->o.loader_dir, &r->s.err) < 0)
+		return -1;
+	return ub_datapath_find(&dp, &loader_file, r->o.chip, path, cap, &r->s.err);
 }
 
 static int load_loader(struct run *r)
 {
-	char path[512];
+	char path[PATH_MAX + 256];
 
 	if (r->o.loader && r->o.chip)
-		return ub_fail(&r->err, UB_EUSAGE, "give -L FILE or --chip NAME, not both");
+		return ub_fail(&r->s.err, UB_EUSAGE, "give -L FILE or --chip NAME, not both");
 	if (!r->o.loader && !r->o.chip)
 		return 0;
 	if (r->o.chip && find_loader(r, path, sizeof(path)) < 0)
 		return -1;
-	if (gx_loader_load(r->o.loader ? r->o.loader : path, &r->loader, &r->err) < 0)
+	if (gx_loader_load(r->o.loader ? r->o.loader : path, &r->loader, &r->s.err) < 0)
 		return -1;
 	r->have_loader = 1;
-	ub_debug(&r->log, "loader %s: chip 0x%04x, header baud %u, %zu bytes%s", r->loader.path,
+	ub_debug(&r->s.log, "loader %s: chip 0x%04x, header baud %u, %zu bytes%s", r->loader.path,
 		 r->loader.chip, r->loader.baud, r->loader.len, r->loader.legacy ? " (legacy)" : "");
 	return 0;
 }
 
-/* ---- commands ---- */
+/* ---- the box ---- */
 
-struct command {
-	const char *name;
-	int min_args, max_args;
-	int (*run)(struct run *r);
-	int output;       /* writes binary to -o/stdout */
-	const char *args;
-};
+static int power_on(void *arg, struct ub_err *err)
+{
+	struct run *r = arg;
+
+	if (ub_reset_empty(r->reset))
+		return 0;
+	ub_info(&r->s.log, "running the reset sequence '%s'", r->o.reset);
+	return ub_reset_run(r->reset, r->port, PROG, err);
+}
+
+/* Everything the box needs that is not the box: the reset sequence and the loader. */
+static int prepare_box(struct run *r)
+{
+	if (ub_reset_parse(r->o.reset, &r->reset, &r->s.err) < 0)
+		return -1;
+	return load_loader(r);
+}
+
+/* The loader's upload has a bar of its own; a transfer's is the one start_progress made. */
+static void draw_progress(void *arg, enum gx_phase phase, uint64_t done, uint64_t total)
+{
+	struct run *r = arg;
+
+	if (phase == GX_PHASE_DATA) {
+		if (r->progress_on)
+			ub_progress_update(&r->progress, done);
+		return;
+	}
+	if (done == 0)
+		ub_progress_start(&r->loader_progress,
+				  (enum ub_progress_mode)r->s.common.progress, "loader", total);
+	ub_progress_update(&r->loader_progress, done);
+	if (done == total)
+		ub_progress_end(&r->loader_progress);
+}
+
+static int connect(struct ub_session *s)
+{
+	struct run *r = run_of(s);
+	struct ub_port_line line = { GX_LOADER_BAUD, UB_PARITY_NONE, 1 };
+	int rc;
+
+	if (!r->o.port)
+		return ub_fail(&s->err, UB_EUSAGE, "no port given: use -p /dev/ttyUSB0 (or -p sim:gx "
+			       "to try the emulator)");
+	if (prepare_box(r) < 0)
+		return -1;
+	/* INPCK, as the notes call it critical for this ROM (§1.1). */
+	if (ub_port_open(r->o.port, &line, &r->port, &s->err) < 0)
+		return -1;
+	r->gx = gx_new(&(struct gx_config){
+		.port = r->port, .log = &s->log, .loader = r->have_loader ? &r->loader : NULL,
+		.rom_baud = r->o.baud, .handshake_ms = r->o.timeout_s * 1000, .stop = &s->stop,
+		.power_on = power_on, .power_arg = r, .progress = { draw_progress, r },
+	}, &s->err);
+	if (!r->gx)
+		return -1;
+	rc = gx_connect(r->gx, &s->err);
+	if (rc >= 0 && !gx_has_crc(r->gx))
+		ub_warn(&s->log, "this legacy loader sends no XOR-sums: dumps cannot be checked");
+	if (rc == 0)
+		ub_info(&s->log, "loader running: %s %s, flash %s (%" PRIu64 " KiB), %d partitions",
+			gx_info(r->gx)->chip_model, gx_info(r->gx)->board,
+			gx_info(r->gx)->flash_model, gx_info(r->gx)->flash_size / 1024,
+			gx_info(r->gx)->nparts);
+	return rc < 0 ? -1 : 0;
+}
+
+static int release(struct ub_session *s)
+{
+	struct run *r = run_of(s);
+	int rc = ub_port_close(r->port, &s->err);
+
+	ub_progress_end(&r->loader_progress);
+	gx_free(r->gx);
+	ub_reset_free(r->reset);
+	if (r->have_loader)
+		gx_loader_free(&r->loader);
+	return rc;
+}
+
+/* ---- ranges ---- */
 
 static int parse_addr(struct run *r, const char *what, const char *s, uint64_t *out)
 {
-	if (ub_parse_u64(s, out) || *out > UINT32_MAX)
-		return ub_fail(&r->err, UB_EUSAGE, "bad %s '%s': use a number such as 0x10000, "
-			       "4096 or 64K", what, s);
-	return 0;
+	return ub_parse_size(what, s, UINT32_MAX, out, &r->s.err);
 }
 
+/* An address, not a partition name: partition names start with a letter. */
 static int is_number(const char *s)
 {
-	uint64_t v;
-
-	return ub_parse_u64(s, &v) == 0;
+	return isdigit((unsigned char)s[0]);
 }
 
 /* PART|ADDR [SIZE] -> a flash range, checked against the table and the flash. */
@@ -333,7 +279,7 @@ struct range {
 
 static int no_table(struct run *r, const char *what)
 {
-	return ub_fail(&r->err, UB_EUSAGE, "%s needs the partition table, which the loader prints "
+	return ub_fail(&r->s.err, UB_EUSAGE, "%s needs the partition table, which the loader prints "
 		       "only when it starts, and the box was already at its boot> prompt; give an "
 		       "address and a size, or power-cycle the box so " PROG " boots it", what);
 }
@@ -341,7 +287,7 @@ static int no_table(struct run *r, const char *what)
 static int resolve(struct run *r, const char *target, const char *size, uint64_t file_len,
 		   struct range *rg)
 {
-	const struct gx_info *info = &r->gx.info;
+	const struct gx_info *info = gx_info(r->gx);
 	uint64_t flash = info->flash_size;
 
 	memset(rg, 0, sizeof(*rg));
@@ -350,7 +296,7 @@ static int resolve(struct run *r, const char *target, const char *size, uint64_t
 			return no_table(r, target);
 		rg->part = gx_find_part(info, target);
 		if (!rg->part)
-			return ub_fail(&r->err, UB_EUSAGE, "no partition '%s' on this box (it has %s%s%s%s%s%s)",
+			return ub_fail(&r->s.err, UB_EUSAGE, "no partition '%s' on this box (it has %s%s%s%s%s%s)",
 				       target, info->nparts > 0 ? info->parts[0].name : "none",
 				       info->nparts > 1 ? ", " : "", info->nparts > 1 ? info->parts[1].name : "",
 				       info->nparts > 2 ? ", " : "", info->nparts > 2 ? info->parts[2].name : "",
@@ -369,99 +315,67 @@ static int resolve(struct run *r, const char *target, const char *size, uint64_t
 	if (file_len)
 		rg->len = file_len;
 	if (rg->len == 0)
-		return ub_fail(&r->err, UB_EUSAGE, "size 0 for %s: nothing to do", target);
+		return ub_fail(&r->s.err, UB_EUSAGE, "size 0 for %s: nothing to do", target);
 	if (rg->part && rg->len > rg->part->size)
-		return ub_fail(&r->err, UB_EUSAGE, "%" PRIu64 " bytes do not fit partition %s "
+		return ub_fail(&r->s.err, UB_EUSAGE, "%" PRIu64 " bytes do not fit partition %s "
 			       "(%" PRIu32 " bytes at 0x%06" PRIx32 ")", rg->len, rg->part->name,
 			       rg->part->size, rg->part->start);
 	if (flash && rg->addr + rg->len > flash)
-		return ub_fail(&r->err, UB_EUSAGE, "0x%06" PRIx64 "+%" PRIu64 " runs past the end of "
+		return ub_fail(&r->s.err, UB_EUSAGE, "0x%06" PRIx64 "+%" PRIu64 " runs past the end of "
 			       "the %" PRIu64 " MiB flash (0x%06" PRIx64 ")", rg->addr, rg->len,
 			       flash >> 20, flash);
 	return 0;
 }
 
-static int sink_output(void *arg, const uint8_t *data, size_t len, struct ub_err *err)
-{
-	struct run *r = arg;
-
-	return ub_output_write(&r->out, data, len, err);
-}
-
 static void start_progress(struct run *r, const char *label, uint64_t total)
 {
-	ub_progress_start(&r->progress, (enum ub_progress_mode)r->o.progress, label, total);
-	r->gx.progress = &r->progress;
+	ub_progress_start(&r->progress, (enum ub_progress_mode)r->s.common.progress, label, total);
+	r->progress_on = 1;
 }
 
 static void end_progress(struct run *r)
 {
 	ub_progress_end(&r->progress);
-	r->gx.progress = NULL;
+	r->progress_on = 0;
+}
+
+static int read_range(struct run *r, const char *verb, uint64_t addr, uint64_t len, size_t chunk,
+		      const char *label, gx_sink_fn sink, void *arg)
+{
+	int rc;
+
+	start_progress(r, label, len);
+	rc = gx_read(r->gx, verb, addr, len, chunk, r->o.retries, sink, arg, &r->s.err);
+	end_progress(r);
+	return rc;
 }
 
 static int read_to_output(struct run *r, const char *verb, uint64_t addr, uint64_t len,
 			  size_t chunk, const char *what)
 {
-	int rc;
-
-	ub_info(&r->log, "reading %s: %" PRIu64 " bytes at 0x%06" PRIx64, what, len, addr);
-	start_progress(r, "read", len);
-	rc = gx_read(&r->gx, verb, addr, len, chunk, r->o.retries, sink_output, r, &r->err);
-	end_progress(r);
-	if (rc == 0)
-		rc = ub_output_commit(&r->out, &r->err);
-	if (rc == 0)
-		r->out_open = 0;
-	return rc;
+	ub_info(&r->s.log, "reading %s: %" PRIu64 " bytes at 0x%06" PRIx64, what, len, addr);
+	if (read_range(r, verb, addr, len, chunk, "read", ub_session_sink, &r->s) < 0)
+		return -1;
+	return ub_session_commit_output(&r->s);
 }
 
-static int cmd_dump(struct run *r)
+static int cmd_dump(struct ub_session *s)
 {
+	struct run *r = run_of(s);
 	struct range rg;
 
-	if (resolve(r, r->args[0], r->nargs > 1 ? r->args[1] : NULL, 0, &rg) < 0)
+	if (resolve(r, s->args[0], s->nargs > 1 ? s->args[1] : NULL, 0, &rg) < 0)
 		return -1;
-	return read_to_output(r, "serialdump", rg.addr, rg.len, DUMP_CHUNK, r->args[0]);
+	return read_to_output(r, "serialdump", rg.addr, rg.len, DUMP_CHUNK, s->args[0]);
 }
 
 /* ---- writes ---- */
 
-struct compare {
-	struct run *r;
-	uint64_t at;
-	int differs;
-	uint64_t first_bad;
-};
-
-static int source_input(void *arg, uint8_t *data, size_t len, struct ub_err *err)
-{
-	struct run *r = arg;
-
-	return ub_input_read(&r->in, data, len, err);
-}
-
 static int rewind_input(void *arg)
 {
-	struct run *r = arg;
+	struct ub_session *s = arg;
 
-	return fseek(r->in.f, 0, SEEK_SET);
-}
-
-static int sink_compare(void *arg, const uint8_t *data, size_t len, struct ub_err *err)
-{
-	struct compare *c = arg;
-	uint8_t want[DUMP_CHUNK];
-
-	if (len > sizeof(want) || ub_input_read(&c->r->in, want, len, err) < 0)
-		return -1;
-	for (size_t i = 0; i < len && !c->differs; i++)
-		if (data[i] != want[i]) {
-			c->differs = 1;
-			c->first_bad = c->at + i;
-		}
-	c->at += len;
-	return 0;
+	return ub_input_rewind(&s->in, &s->err);
 }
 
 static int input_xorsum(struct run *r, uint32_t *sum)
@@ -470,95 +384,103 @@ static int input_xorsum(struct run *r, uint32_t *sum)
 	uint64_t at = 0;
 
 	*sum = 0;
-	while (at < r->in.size) {
-		size_t n = r->in.size - at < sizeof(buf) ? (size_t)(r->in.size - at) : sizeof(buf);
+	while (at < r->s.in.size) {
+		size_t n = r->s.in.size - at < sizeof(buf) ? (size_t)(r->s.in.size - at) : sizeof(buf);
 
-		if (ub_input_read(&r->in, buf, n, &r->err) < 0)
+		if (ub_input_read(&r->s.in, buf, n, &r->s.err) < 0)
 			return -1;
 		*sum = gx_xorsum(*sum, at, buf, n);
 		at += n;
 	}
-	return rewind_input(r) == 0 ? 0 : ub_fail(&r->err, UB_EFAIL, "cannot rewind %s", r->in.name);
+	return ub_input_rewind(&r->s.in, &r->s.err);
 }
 
 /* Read the range back and compare it with the input. */
 static int verify(struct run *r, const char *verb, uint64_t addr, uint64_t len)
 {
-	struct compare c = { .r = r, .at = addr };
+	struct ub_verify v;
 
-	if (rewind_input(r) < 0)
-		return ub_fail(&r->err, UB_EFAIL, "cannot rewind %s", r->in.name);
-	ub_info(&r->log, "reading back %" PRIu64 " bytes to verify", len);
-	start_progress(r, "verify", len);
-	if (gx_read(&r->gx, verb, addr, len, DUMP_CHUNK, r->o.retries, sink_compare, &c,
-		    &r->err) < 0) {
-		end_progress(r);
+	if (ub_input_rewind(&r->s.in, &r->s.err) < 0)
 		return -1;
-	}
-	end_progress(r);
-	if (c.differs)
-		return ub_fail(&r->err, UB_EFAIL, "verify failed: the flash differs from %s at "
+	ub_verify_start(&v, &r->s.in, addr);
+	ub_info(&r->s.log, "reading back %" PRIu64 " bytes to verify", len);
+	if (read_range(r, verb, addr, len, DUMP_CHUNK, "verify", ub_verify_sink, &v) < 0)
+		return -1;
+	if (v.bad)
+		return ub_fail(&r->s.err, UB_EFAIL, "verify failed: the flash differs from %s at "
 			       "0x%06" PRIx64 "; the write did not take; retry, and do not power "
-			       "off the box before a write verifies", r->in.name, c.first_bad);
+			       "off the box before a write verifies", r->s.in.name, v.first_bad);
 	return 0;
 }
 
 static int check_bootloader(struct run *r, const struct range *rg)
 {
-	const struct gx_part *boot = gx_find_part(&r->gx.info, "BOOT");
+	const struct gx_part *boot = gx_find_part(gx_info(r->gx), "BOOT");
 	uint64_t end = boot ? boot->start + boot->size : BOOT_MAX;
 	uint64_t start = boot ? boot->start : 0;
-	int full_image = rg->addr == 0 && r->gx.info.flash_size && rg->len == r->gx.info.flash_size;
+	uint64_t flash = gx_info(r->gx)->flash_size;
+	int full_image = rg->addr == 0 && flash && rg->len == flash;
 
-	if (r->o.force_bootloader || full_image || rg->addr >= end || rg->addr + rg->len <= start)
+	if (r->s.common.force_bootloader || full_image || rg->addr >= end || rg->addr + rg->len <= start)
 		return 0;
-	return ub_fail(&r->err, UB_EUSAGE, "writing 0x%06" PRIx64 "-0x%06" PRIx64 " would change "
+	return ub_fail(&r->s.err, UB_EUSAGE, "writing 0x%06" PRIx64 "-0x%06" PRIx64 " would change "
 		       "the BOOT partition (0x%06" PRIx64 "-0x%06" PRIx64 "), and a bad boot loader "
 		       "leaves only the ROM; add --force-bootloader if you mean it", rg->addr,
 		       rg->addr + rg->len, start, end);
 }
 
-static int cmd_write(struct run *r)
+/* --backup: what the write will change, complete and synced before it starts. */
+static int backup(struct run *r, const struct range *rg)
 {
+	if (!r->s.backup_open)
+		return 0;
+	ub_info(&r->s.log, "backing up %" PRIu64 " bytes at 0x%06" PRIx64, rg->len, rg->addr);
+	if (read_range(r, "serialdump", rg->addr, rg->len, DUMP_CHUNK, "backup",
+		       ub_session_backup_sink, &r->s) < 0)
+		return -1;
+	return ub_session_commit_backup(&r->s);
+}
+
+static int cmd_write(struct ub_session *s)
+{
+	struct run *r = run_of(s);
 	struct range rg;
 	uint32_t sum;
 	char target[64];
 	int rc;
 
-	if (resolve(r, r->args[0], NULL, r->in.size, &rg) < 0 || check_bootloader(r, &rg) < 0 ||
-	    input_xorsum(r, &sum) < 0)
+	if (resolve(r, s->args[0], NULL, s->in.size, &rg) < 0 || check_bootloader(r, &rg) < 0 ||
+	    input_xorsum(r, &sum) < 0 || backup(r, &rg) < 0)
 		return -1;
 	/* A name lets the loader do what it does for partitions (its table CRCs). */
 	if (rg.part)
 		snprintf(target, sizeof(target), "%s", rg.part->name);
 	else
 		snprintf(target, sizeof(target), "0x%" PRIx64, rg.addr);
-	ub_info(&r->log, "writing %s (%" PRIu64 " bytes) to %s at 0x%06" PRIx64, r->in.name,
+	ub_info(&s->log, "writing %s (%" PRIu64 " bytes) to %s at 0x%06" PRIx64, s->in.name,
 		rg.len, target, rg.addr);
 	start_progress(r, "write", rg.len);
-	rc = gx_write(&r->gx, "serialdown", target, rg.len, sum, r->o.retries, source_input,
-		      rewind_input, r, &r->err);
+	rc = gx_write(r->gx, "serialdown", target, rg.len, sum, r->o.retries, ub_session_source,
+		      rewind_input, s, &s->err);
 	end_progress(r);
 	if (rc < 0)
 		return -1;
 	if (!r->o.no_verify && verify(r, "serialdump", rg.addr, rg.len) < 0)
 		return -1;
-	ub_info(&r->log, "wrote %" PRIu64 " bytes at 0x%06" PRIx64 "%s", rg.len, rg.addr,
+	ub_info(&s->log, "wrote %" PRIu64 " bytes at 0x%06" PRIx64 "%s", rg.len, rg.addr,
 		r->o.no_verify ? " (not verified)" : ", verified");
 	return 0;
 }
 
 /* ---- OTP ---- */
 
-static int read_otp(struct run *r, const char *verb)
+static int read_otp(struct run *r, const char *verb, char **args)
 {
 	uint64_t addr, len;
 
-	if (parse_addr(r, "OTP address", r->args[0], &addr) < 0 ||
-	    parse_addr(r, "OTP size", r->args[1], &len) < 0)
+	if (parse_addr(r, "OTP address", args[0], &addr) < 0 ||
+	    parse_addr(r, "OTP size", args[1], &len) < 0)
 		return -1;
-	if (!len)
-		return ub_fail(&r->err, UB_EUSAGE, "OTP size 0: nothing to read");
 	return read_to_output(r, verb, addr, len, (size_t)len, "OTP");
 }
 
@@ -605,48 +527,49 @@ static void print_hex(const char *what, uint64_t addr, const uint8_t *p, size_t 
  * The chip's OTP bits only go from 0 to 1; the flash's security registers,
  * being NOR, only from 1 to 0. Refuse an image that needs the other way.
  */
-static int write_otp(struct run *r, const char *read_verb, const char *write_verb, int nor)
+static int write_otp(struct run *r, const char *read_verb, const char *write_verb, int nor,
+		     const char *addr_arg)
 {
 	uint64_t addr;
 	struct buffer want = { 0 }, old = { 0 }, back = { 0 };
 	char target[32];
 	int rc = -1;
 
-	if (parse_addr(r, "OTP address", r->args[0], &addr) < 0)
+	if (parse_addr(r, "OTP address", addr_arg, &addr) < 0)
 		return -1;
-	want.len = old.len = back.len = (size_t)r->in.size;
+	want.len = old.len = back.len = (size_t)r->s.in.size;
 	want.data = malloc(want.len);
 	old.data = malloc(want.len);
 	back.data = malloc(want.len);
 	if (!want.data || !old.data || !back.data) {
-		ub_fail(&r->err, UB_EFAIL, "out of memory");
+		ub_fail(&r->s.err, UB_EFAIL, "out of memory");
 		goto out;
 	}
-	if (ub_input_read(&r->in, want.data, want.len, &r->err) < 0 ||
-	    gx_read(&r->gx, read_verb, addr, want.len, want.len, r->o.retries, sink_buffer, &old,
-		    &r->err) < 0)
+	if (ub_input_read(&r->s.in, want.data, want.len, &r->s.err) < 0 ||
+	    gx_read(r->gx, read_verb, addr, want.len, want.len, r->o.retries, sink_buffer, &old,
+		    &r->s.err) < 0)
 		goto out;
 	for (size_t i = 0; i < want.len; i++)
 		if (nor ? want.data[i] & ~old.data[i] : old.data[i] & ~want.data[i]) {
-			ub_fail(&r->err, UB_EFAIL, "OTP byte 0x%" PRIx64 " is already 0x%02x, and %s "
+			ub_fail(&r->s.err, UB_EFAIL, "OTP byte 0x%" PRIx64 " is already 0x%02x, and %s "
 				"wants 0x%02x: OTP bits cannot be %s; nothing was written",
-				addr + i, old.data[i], r->in.name, want.data[i],
+				addr + i, old.data[i], r->s.in.name, want.data[i],
 				nor ? "set again" : "cleared");
 			goto out;
 		}
 	print_hex("will program OTP (one way, cannot be undone)", addr, want.data, want.len);
 	snprintf(target, sizeof(target), "0x%" PRIx64, addr);
-	if (gx_write(&r->gx, write_verb, target, want.len, gx_xorsum(0, 0, want.data, want.len),
-		     r->o.retries, source_buffer, rewind_buffer, &want, &r->err) < 0 ||
-	    gx_read(&r->gx, read_verb, addr, want.len, want.len, r->o.retries, sink_buffer, &back,
-		    &r->err) < 0)
+	if (gx_write(r->gx, write_verb, target, want.len, gx_xorsum(0, 0, want.data, want.len),
+		     r->o.retries, source_buffer, rewind_buffer, &want, &r->s.err) < 0 ||
+	    gx_read(r->gx, read_verb, addr, want.len, want.len, r->o.retries, sink_buffer, &back,
+		    &r->s.err) < 0)
 		goto out;
 	if (memcmp(back.data, want.data, want.len)) {
-		ub_fail(&r->err, UB_EFAIL, "OTP at 0x%" PRIx64 " reads back different from %s "
-			"after programming", addr, r->in.name);
+		ub_fail(&r->s.err, UB_EFAIL, "OTP at 0x%" PRIx64 " reads back different from %s "
+			"after programming", addr, r->s.in.name);
 		goto out;
 	}
-	ub_info(&r->log, "programmed %zu OTP bytes at 0x%" PRIx64 ", verified", want.len, addr);
+	ub_info(&r->s.log, "programmed %zu OTP bytes at 0x%" PRIx64 ", verified", want.len, addr);
 	rc = 0;
 out:
 	free(want.data);
@@ -655,14 +578,14 @@ out:
 	return rc;
 }
 
-static int cmd_otp_read(struct run *r)
+static int cmd_otp_read(struct ub_session *s)
 {
-	return read_otp(r, "gx_otp read");
+	return read_otp(run_of(s), "gx_otp read", s->args);
 }
 
-static int cmd_otp_write(struct run *r)
+static int cmd_otp_write(struct ub_session *s)
 {
-	return write_otp(r, "gx_otp read", "gx_otp write", 0);
+	return write_otp(run_of(s), "gx_otp read", "gx_otp write", 0, s->args[0]);
 }
 
 static int print_answer(struct run *r, const char *line)
@@ -670,7 +593,7 @@ static int print_answer(struct run *r, const char *line)
 	char *answer;
 	const char *text;
 
-	if (gx_command(&r->gx, line, &answer, &r->err) < 0)
+	if (gx_command(r->gx, line, &answer, &r->s.err) < 0)
 		return -1;
 	/* The loader ends lines with \r\n; a Unix tool's output ends them with \n. */
 	for (char *in = answer, *out = answer;; in++)
@@ -681,32 +604,31 @@ static int print_answer(struct run *r, const char *line)
 	if (*text && text[strlen(text) - 1] != '\n')
 		fputc('\n', stdout);
 	free(answer);
-	return fflush(stdout) == 0 ? 0 : ub_fail_errno(&r->err, UB_EFAIL, errno, "stdout");
+	return fflush(stdout) == 0 ? 0 : ub_fail_errno(&r->s.err, UB_EFAIL, errno, "stdout");
 }
 
-static int cmd_sflash_otp(struct run *r)
+static int cmd_sflash_otp(struct ub_session *s)
 {
-	const char *sub = r->args[0];
+	struct run *r = run_of(s);
+	const char *sub = s->args[0];
 
-	r->args++;
-	r->nargs--;
 	if (!strcmp(sub, "status"))
 		return print_answer(r, "sflash_otp status");
 	if (!strcmp(sub, "read"))
-		return read_otp(r, "sflash_otp read");
-	return write_otp(r, "sflash_otp read", "sflash_otp write", 1);
+		return read_otp(r, "sflash_otp read", s->args + 1);
+	return write_otp(r, "sflash_otp read", "sflash_otp write", 1, s->args[1]);
 }
 
-static int cmd_cmd(struct run *r)
+static int cmd_cmd(struct ub_session *s)
 {
-	return print_answer(r, r->args[0]);
+	return print_answer(run_of(s), s->args[0]);
 }
 
 /* ---- boot, info, shell ---- */
 
-static int cmd_boot(struct run *r)
+static int cmd_boot(struct ub_session *s)
 {
-	(void)r;
+	(void)s;
 	return 0;
 }
 
@@ -755,20 +677,23 @@ static void info_text(const struct gx_info *info)
 		       info->parts[i].fs, info->parts[i].start, info->parts[i].size);
 }
 
-static int cmd_info(struct run *r)
+static int cmd_info(struct ub_session *s)
 {
-	if (!r->gx.info.have_banner)
+	struct run *r = run_of(s);
+
+	if (!gx_info(r->gx)->have_banner)
 		return no_table(r, "info");
-	if (r->o.json)
-		info_json(&r->gx.info);
+	if (s->common.json)
+		info_json(gx_info(r->gx));
 	else
-		info_text(&r->gx.info);
-	return fflush(stdout) == 0 ? 0 : ub_fail_errno(&r->err, UB_EFAIL, errno, "stdout");
+		info_text(gx_info(r->gx));
+	return fflush(stdout) == 0 ? 0 : ub_fail_errno(&s->err, UB_EFAIL, errno, "stdout");
 }
 
 /* Copy between the terminal and the prompt until ^] or end of input. */
-static int cmd_shell(struct run *r)
+static int cmd_shell(struct ub_session *s)
 {
+	struct run *r = run_of(s);
 	struct termios saved, raw;
 	int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
 	uint8_t buf[1024];
@@ -781,10 +706,10 @@ static int cmd_shell(struct run *r)
 		fprintf(stderr, PROG ": connected to boot> on %s; ^] quits\r\n", r->port->name);
 	}
 	if (write(STDOUT_FILENO, "boot> ", 6) < 0)
-		rc = ub_fail_errno(&r->err, UB_EFAIL, errno, "stdout");
-	while (rc == 0 && !r->stop) {
+		rc = ub_fail_errno(&r->s.err, UB_EFAIL, errno, "stdout");
+	while (rc == 0 && !r->s.stop) {
 		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
-		ssize_t n = gx_read_some(&r->gx, buf, sizeof(buf), 0, &r->err);
+		ssize_t n = gx_read_some(r->gx, buf, sizeof(buf), 0, &r->s.err);
 
 		if (n < 0 || (n > 0 && write(STDOUT_FILENO, buf, (size_t)n) < 0)) {
 			rc = -1;
@@ -795,11 +720,11 @@ static int cmd_shell(struct run *r)
 		n = read(STDIN_FILENO, buf, sizeof(buf));
 		if (n <= 0 || (tty && memchr(buf, SHELL_ESCAPE, (size_t)n)))
 			break;
-		rc = ub_port_write(r->port, buf, (size_t)n, &r->err);
+		rc = ub_port_write(r->port, buf, (size_t)n, &r->s.err);
 	}
 	/* Input from a file or pipe: let the last answers arrive. */
-	while (rc == 0 && !tty && !r->stop) {
-		ssize_t n = gx_read_some(&r->gx, buf, sizeof(buf), SHELL_LINGER_MS, &r->err);
+	while (rc == 0 && !tty && !r->s.stop) {
+		ssize_t n = gx_read_some(r->gx, buf, sizeof(buf), SHELL_LINGER_MS, &r->s.err);
 
 		if (n <= 0 || write(STDOUT_FILENO, buf, (size_t)n) < 0) {
 			rc = n < 0 ? -1 : 0;
@@ -811,189 +736,133 @@ static int cmd_shell(struct run *r)
 	return rc;
 }
 
-static const struct command commands[] = {
-	{ "boot", 0, 0, cmd_boot, 0, "no arguments" },
-	{ "info", 0, 0, cmd_info, 0, "no arguments" },
-	{ "dump", 1, 2, cmd_dump, 1, "PART|ADDR [SIZE]" },
-	{ "write", 2, 2, cmd_write, 0, "PART|ADDR FILE" },
-	{ "otp-read", 2, 2, cmd_otp_read, 1, "ADDR SIZE" },
-	{ "otp-write", 2, 2, cmd_otp_write, 0, "ADDR FILE" },
-	{ "sflash-otp", 1, 3, cmd_sflash_otp, 0, "status | read ADDR SIZE | write ADDR FILE" },
-	{ "cmd", 1, 1, cmd_cmd, 0, "one quoted TEXT" },
-	{ "shell", 0, 0, cmd_shell, 0, "no arguments" },
+/* ---- checks before the box ---- */
+
+static int check_number(struct run *r, const char *what, const char *arg)
+{
+	uint64_t v;
+
+	return parse_addr(r, what, arg, &v);
+}
+
+static int check_size(struct run *r, const char *what, const char *arg)
+{
+	uint64_t v;
+
+	if (parse_addr(r, what, arg, &v) < 0)
+		return -1;
+	return v ? 0 : ub_fail(&r->s.err, UB_EUSAGE, "%s 0: nothing to do", what);
+}
+
+static int check_dump(struct ub_session *s)
+{
+	struct run *r = run_of(s);
+
+	if (s->nargs > 1 && check_size(r, "size", s->args[1]) < 0)
+		return -1;
+	if (is_number(s->args[0]) && check_number(r, "address", s->args[0]) < 0)
+		return -1;
+	return ub_session_open_output(s, s->common.output);
+}
+
+static int check_image(struct ub_session *s, const char *path)
+{
+	return ub_session_open_input(s, path, LARGEST_FLASH, "any flash " PROG " writes");
+}
+
+static int check_write(struct ub_session *s)
+{
+	struct run *r = run_of(s);
+
+	if (is_number(s->args[0]) && check_number(r, "address", s->args[0]) < 0)
+		return -1;
+	return check_image(s, s->args[1]) || ub_session_open_backup(s, s->common.backup) ? -1 : 0;
+}
+
+static int check_otp_read(struct run *r, char **args)
+{
+	if (check_number(r, "OTP address", args[0]) < 0 || check_size(r, "OTP size", args[1]) < 0)
+		return -1;
+	return ub_session_open_output(&r->s, r->s.common.output);
+}
+
+static int check_otp_write(struct run *r, char **args)
+{
+	if (check_number(r, "OTP address", args[0]) < 0)
+		return -1;
+	if (!r->o.irreversible)
+		return ub_fail(&r->s.err, UB_EUSAGE, "OTP writes cannot be undone; add --irreversible "
+			       "if you mean it");
+	return check_image(&r->s, args[1]);
+}
+
+static int check_otp_read_cmd(struct ub_session *s)
+{
+	return check_otp_read(run_of(s), s->args);
+}
+
+static int check_otp_write_cmd(struct ub_session *s)
+{
+	return check_otp_write(run_of(s), s->args);
+}
+
+/* sflash-otp status | read ADDR SIZE | write ADDR FILE, and the options each takes. */
+static int check_sflash_otp(struct ub_session *s)
+{
+	struct run *r = run_of(s);
+	const char *sub = s->args[0];
+	int reads = !strcmp(sub, "read"), writes = !strcmp(sub, "write");
+
+	if (!(!strcmp(sub, "status") && s->nargs == 1) && !((reads || writes) && s->nargs == 3))
+		return ub_fail(&s->err, UB_EUSAGE, "sflash-otp takes status, read ADDR SIZE or "
+			       "write ADDR FILE; try '" PROG " --help'");
+	if (!reads && ub_session_given(s, UB_OPT_OUTPUT))
+		return ub_fail(&s->err, UB_EUSAGE, "-o means nothing for sflash-otp %s", sub);
+	if (!writes && ub_session_given(s, OPT_IRREVERSIBLE))
+		return ub_fail(&s->err, UB_EUSAGE, "--irreversible means nothing for sflash-otp %s", sub);
+	if (!reads && s->stdout_closed)
+		return ub_fail(&s->err, UB_EUSAGE, "stdout is closed, and sflash-otp %s prints there; "
+			       "run it with stdout open", sub);
+	if (reads)
+		return check_otp_read(r, s->args + 1);
+	return writes ? check_otp_write(r, s->args + 1) : 0;
+}
+
+static const struct ub_command commands[] = {
+	{ "boot", "", "boot the loader and stop at its boot> prompt", 0, 0, "", 0, NULL, cmd_boot },
+	{ "info", "", "chip, flash and partition table (--json)", 0, 0, "json", UB_CMD_STDOUT,
+	  NULL, cmd_info },
+	{ "dump", "PART|ADDR [SIZE]", "read flash (a partition, or from ADDR) to -o or stdout",
+	  1, 2, "output", 0, check_dump, cmd_dump },
+	{ "write", "PART|ADDR FILE|-", "write an image, then read it back to verify", 2, 2,
+	  "backup force-bootloader no-verify", 0, check_write, cmd_write },
+	{ "otp-read", "ADDR SIZE", "read the chip's OTP to -o or stdout", 2, 2, "output", 0,
+	  check_otp_read_cmd, cmd_otp_read },
+	{ "otp-write", "ADDR FILE", "program the chip's OTP (one way; --irreversible)", 2, 2,
+	  "irreversible", 0, check_otp_write_cmd, cmd_otp_write },
+	{ "sflash-otp", "status | read ADDR SIZE | write ADDR FILE",
+	  "the flash's security registers", 1, 3, "output irreversible", 0, check_sflash_otp,
+	  cmd_sflash_otp },
+	{ "cmd", "TEXT", "send one loader command, print its answer", 1, 1, "", UB_CMD_STDOUT,
+	  NULL, cmd_cmd },
+	{ "shell", "", "a terminal on the boot> prompt (^] quits)", 0, 0, "", UB_CMD_STDOUT, NULL,
+	  cmd_shell },
+	{ NULL, NULL, NULL, 0, 0, NULL, 0, NULL, NULL },
 };
 
-static const struct command *find_command(const char *name)
-{
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(commands[i].name, name))
-			return &commands[i];
-	return NULL;
-}
-
-static int sflash_usage(struct run *r)
-{
-	const char *sub = r->args[0];
-
-	if (!strcmp(sub, "status") && r->nargs == 1)
-		return 0;
-	if ((!strcmp(sub, "read") || !strcmp(sub, "write")) && r->nargs == 3)
-		return 0;
-	return ub_fail(&r->err, UB_EUSAGE, "sflash-otp takes status, read ADDR SIZE or "
-		       "write ADDR FILE; try '" PROG " --help'");
-}
-
-/* The arguments that must be numbers, checked before the box is touched. */
-static int check_numbers(struct run *r, const struct command *cmd)
-{
-	const char *const *a = (const char *const *)r->args;
-	uint64_t v;
-	int sflash = !strcmp(cmd->name, "sflash-otp");
-
-	if (!strcmp(cmd->name, "dump") && r->nargs == 2)
-		return parse_addr(r, "size", a[1], &v);
-	if (!strcmp(cmd->name, "otp-read") || (sflash && !strcmp(a[0], "read")))
-		return parse_addr(r, "OTP address", a[sflash], &v) < 0 ||
-		       parse_addr(r, "OTP size", a[sflash + 1], &v) < 0 ? -1 : 0;
-	if (!strcmp(cmd->name, "otp-write") || (sflash && !strcmp(a[0], "write")))
-		return parse_addr(r, "OTP address", a[sflash], &v);
-	return 0;
-}
-
-/* Everything that can be checked without the box, and the files it needs. */
-static int prepare(struct run *r, const struct command *cmd)
-{
-	const char *in_file = NULL;
-	int writes_otp = !strcmp(cmd->name, "otp-write");
-
-	if (r->nargs < cmd->min_args || r->nargs > cmd->max_args)
-		return ub_fail(&r->err, UB_EUSAGE, "%s takes %s; try '" PROG " --help'", cmd->name,
-			       cmd->args);
-	if (!strcmp(cmd->name, "sflash-otp")) {
-		if (sflash_usage(r) < 0)
-			return -1;
-		writes_otp = !strcmp(r->args[0], "write");
-		if (writes_otp)
-			in_file = r->args[2];
-	}
-	if (!strcmp(cmd->name, "write") || !strcmp(cmd->name, "otp-write"))
-		in_file = r->args[1];
-	if (check_numbers(r, cmd) < 0)
-		return -1;
-	if (writes_otp && !r->o.irreversible)
-		return ub_fail(&r->err, UB_EUSAGE, "OTP writes cannot be undone; add --irreversible "
-			       "if you mean it");
-	if (r->o.json && strcmp(cmd->name, "info"))
-		return ub_fail(&r->err, UB_EUSAGE, "--json is for info");
-	if (ub_reset_parse(r->o.reset, &r->reset, &r->err) < 0 || load_loader(r) < 0)
-		return -1;
-	if (in_file) {
-		if (ub_input_open(in_file, &r->in, &r->err) < 0)
-			return -1;
-		r->in_open = 1;
-		if (r->in.size == 0)
-			return ub_fail(&r->err, UB_EUSAGE, "%s is empty: nothing to write", r->in.name);
-	}
-	if (cmd->output || (!strcmp(cmd->name, "sflash-otp") && !strcmp(r->args[0], "read"))) {
-		if (ub_output_open(r->o.output, &r->out, &r->err) < 0)
-			return -1;
-		r->out_open = 1;
-	} else if (r->o.output) {
-		return ub_fail(&r->err, UB_EUSAGE, "-o is for dump and OTP reads");
-	}
-	return 0;
-}
-
-static int power_on(void *arg, struct ub_err *err)
-{
-	struct run *r = arg;
-
-	if (ub_reset_empty(r->reset))
-		return 0;
-	ub_info(&r->log, "running the reset sequence '%s'", r->o.reset);
-	return ub_reset_run(r->reset, r->port, PROG, err);
-}
-
-static int connect_box(struct run *r)
-{
-	struct ub_port_line line = { GX_LOADER_BAUD, UB_PARITY_NONE, 1 };
-	int rc;
-
-	if (!r->o.port)
-		return ub_fail(&r->err, UB_EUSAGE, "no port given: use -p /dev/ttyUSB0 (or -p sim:gx "
-			       "to try the emulator)");
-	/* INPCK, as the notes call it critical for this ROM (§1.1). */
-	if (ub_port_open(r->o.port, &line, &r->port, &r->err) < 0)
-		return -1;
-	r->gx = (struct gx){
-		.port = r->port, .log = &r->log, .loader = r->have_loader ? &r->loader : NULL,
-		.boot = { r->o.baud, r->o.timeout_s * 1000 }, .stop = &r->stop,
-		.power_on = power_on, .power_arg = r,
-	};
-	ub_progress_start(&r->progress, (enum ub_progress_mode)r->o.progress, "loader", 0);
-	r->gx.progress = &r->progress;
-	rc = gx_connect(&r->gx, &r->err);
-	r->gx.progress = NULL;
-	if (rc >= 0 && r->gx.no_crc)
-		ub_warn(&r->log, "this legacy loader sends no XOR-sums: dumps cannot be checked");
-	if (rc == 0)
-		ub_info(&r->log, "loader running: %s %s, flash %s (%" PRIu64 " KiB), %d partitions",
-			r->gx.info.chip_model, r->gx.info.board, r->gx.info.flash_model,
-			r->gx.info.flash_size / 1024, r->gx.info.nparts);
-	return rc < 0 ? -1 : 0;
-}
-
-static int finish(struct run *r, int rc)
-{
-	if (r->in_open)
-		ub_input_close(&r->in);
-	if (r->out_open)
-		ub_output_abort(&r->out);
-	ub_port_close(r->port);
-	ub_reset_free(r->reset);
-	if (r->have_loader)
-		gx_loader_free(&r->loader);
-	if (rc) {
-		if (r->err.status == UB_OK)
-			ub_fail(&r->err, UB_EFAIL, "failed");
-		ub_logf(&r->log, UB_LOG_ERR, "%s", r->err.msg);
-	}
-	free_opts(&r->o);
-	return rc ? r->err.status : 0;
-}
+static const struct ub_program program = {
+	PROG, "Boot a NationalChip GX set-top box's RAM loader over its serial port, then\n"
+	"read and write its flash and OTP with the loader's commands (each command boots\n"
+	"the loader first unless the box shows boot>).",
+	&optset, commands, help_backends, NULL, connect, release, free_options,
+};
 
 int main(int argc, char **argv)
 {
 	static struct run r;
-	const struct command *cmd;
 
-	r.log = (struct ub_log){ UB_LOG_INFO, ub_log_stderr, (void *)PROG };
-	if (load_options(argc, argv, &r.o, &r.err))
-		return finish(&r, -1);
-	r.log.level = UB_LOG_INFO + r.o.verbosity;
-	if (r.o.help) {
-		usage(stdout);
-		return finish(&r, 0);
-	}
-	if (r.o.version) {
-		printf(PROG " %s\n", UB_VERSION);
-		return finish(&r, 0);
-	}
-	if (optind >= argc) {
-		ub_fail(&r.err, UB_EUSAGE, "no command given; try '" PROG " --help'");
-		return finish(&r, -1);
-	}
-	cmd = find_command(argv[optind]);
-	if (!cmd) {
-		ub_fail(&r.err, UB_EUSAGE, "unknown command '%s'; try '" PROG " --help'", argv[optind]);
-		return finish(&r, -1);
-	}
-	r.args = argv + optind + 1;
-	r.nargs = argc - optind - 1;
-	if (prepare(&r, cmd) < 0)
-		return finish(&r, -1);
-	ub_sigint_install(&r.stop);
-	if (connect_box(&r) < 0)
-		return finish(&r, -1);
-	return finish(&r, cmd->run(&r));
+	r.o.retries = 3;
+	r.o.timeout_s = 30;
+	r.s.opts = &r.o;
+	return ub_prog_main(&program, &r.s, argc, argv);
 }

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/stat.h>
 
 #define LOADER_HEADER 0x20u
 #define STAGE2_CHUNK 2048u
@@ -28,6 +28,36 @@
 #define STA_MS 10000
 #define GAP_MS 3000
 #define DOWN_DONE_MS 120000
+
+/*
+ * Silence that starts a new burst. Right after connecting a box that is
+ * still streaming (a dump that an earlier run left, 64 KiB take 5.7 s at
+ * 115200) sends at once, so FIRST_QUIET_MS tells a box that was quiet;
+ * after bytes came, QUIET_MS. The ROM's handshake counts only in a burst
+ * that began after such silence: dump data holds "00 ?? ?? 58" windows.
+ */
+#define FIRST_QUIET_MS 50
+#define QUIET_MS 250
+/* A busy line: say so after BUSY_NOTE_MS; give up after the ROM's timeout. */
+#define BUSY_NOTE_MS 1000
+/* A loader that keeps sending after its prompt. */
+#define SETTLE_MAX_MS 3000
+
+struct gx {
+	struct gx_config cfg;
+	struct gx_info info;
+	int no_crc;                 /* legacy loader: no ~crc~ exchanges */
+	int in_transfer;            /* a quiet line after a ROM burst means a reset */
+	uint8_t tail[4];            /* the last bytes received */
+	/* The line since gx_connect began: bursts and what came. */
+	int64_t silent_ms;          /* silence seen since the last byte */
+	int heard;                  /* any byte at all */
+	int fresh;                  /* the current burst began after silence */
+	uint64_t text_bytes;        /* printable ones */
+	uint64_t odd_bytes;         /* the rest: garbage, as at another baud */
+	uint8_t buf[4096];
+	size_t head, len;
+};
 
 static const uint8_t xor_key[4] = { 0x12, 0x34, 0x56, 0x78 };
 
@@ -67,11 +97,20 @@ static void put_le32(uint8_t *p, uint32_t v)
 static int read_whole(const char *path, struct gx_loader *ld, struct ub_err *err)
 {
 	FILE *f = fopen(path, "rb");
+	struct stat st;
 	long size;
 
 	if (!f)
 		return ub_fail_errno(err, UB_EUSAGE, errno, "cannot open loader %s", path);
-	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0) {
+	if (fstat(fileno(f), &st) < 0)
+		st.st_mode = 0;
+	if (S_ISDIR(st.st_mode)) {
+		fclose(f);
+		return ub_fail(err, UB_EUSAGE, "loader %s is a directory: give the .boot file "
+			       "in it", path);
+	}
+	if (!S_ISREG(st.st_mode) || fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) < 0) {
 		fclose(f);
 		return ub_fail(err, UB_EUSAGE, "loader %s is not a regular file", path);
 	}
@@ -178,13 +217,61 @@ static uint32_t stage2_sum(const struct gx_loader *ld)
 	return sum;
 }
 
+/* ---- the engine ---- */
+
+struct gx *gx_new(const struct gx_config *cfg, struct ub_err *err)
+{
+	struct gx *gx;
+
+	gx = cfg->port ? calloc(1, sizeof(*gx)) : NULL;
+	if (!gx) {
+		ub_fail(err, UB_EFAIL, "%s",
+			cfg->port ? "out of memory" : "no port for the GX engine");
+		return NULL;
+	}
+	gx->cfg = *cfg;
+	gx->no_crc = cfg->loader && cfg->loader->legacy;
+	memset(gx->tail, 0xFF, sizeof(gx->tail));
+	return gx;
+}
+
+void gx_free(struct gx *gx)
+{
+	free(gx);
+}
+
+const struct gx_info *gx_info(const struct gx *gx)
+{
+	return &gx->info;
+}
+
+int gx_has_crc(const struct gx *gx)
+{
+	return !gx->no_crc;
+}
+
+static void report(const struct gx *gx, enum gx_phase phase, uint64_t done, uint64_t total)
+{
+	if (gx->cfg.progress.update)
+		gx->cfg.progress.update(gx->cfg.progress.arg, phase, done, total);
+}
+
 /* ---- the byte stream ---- */
 
 static int is_handshake(const uint8_t *last4);
 
 /* Bytes in a reply that end in the ROM's burst, then quiet: the box reset. */
 #define ROM_WAITING (-3)
-#define QUIET_MS 250
+
+static int64_t now_ms(const struct gx *gx)
+{
+	return ub_port_clock_ms(gx->cfg.port);
+}
+
+static const char *port_name(const struct gx *gx)
+{
+	return gx->cfg.port->name;
+}
 
 static void keep_tail(struct gx *gx, const uint8_t *p, size_t n)
 {
@@ -196,21 +283,49 @@ static void keep_tail(struct gx *gx, const uint8_t *p, size_t n)
 
 static int interrupted(struct gx *gx, struct ub_err *err)
 {
-	if (gx->stop && *gx->stop)
+	if (gx->cfg.stop && *gx->cfg.stop)
 		return ub_fail(err, UB_EINTR, "interrupted");
 	return 0;
 }
 
-static int remaining(int64_t deadline)
+static int remaining(const struct gx *gx, int64_t deadline)
 {
-	int64_t left = deadline - ub_port_now_ms();
+	int64_t left = deadline - now_ms(gx);
 
 	return left < 0 ? 0 : left > QUIET_MS ? QUIET_MS : (int)left;
 }
 
-/* Refill the buffer: bytes read, 0 on timeout, -1 on error. */
+/* Forget what the line did: gx_connect starts watching it afresh. */
+static void line_reset(struct gx *gx)
+{
+	gx->silent_ms = 0;
+	gx->heard = gx->fresh = 0;
+	gx->text_bytes = gx->odd_bytes = 0;
+	memset(gx->tail, 0xFF, sizeof(gx->tail));
+}
+
+/* A read that waited waited_ms brought n bytes: is a new burst starting? */
+static void note_burst(struct gx *gx, int64_t waited_ms, const uint8_t *p, ssize_t n)
+{
+	gx->silent_ms += waited_ms;
+	if (n <= 0)
+		return;
+	if (gx->silent_ms >= (gx->heard ? QUIET_MS : FIRST_QUIET_MS))
+		gx->fresh = 1;
+	gx->heard = 1;
+	gx->silent_ms = 0;
+	for (ssize_t i = 0; i < n; i++) {
+		if (isprint(p[i]) || isspace(p[i]) || p[i] == 0x1B)
+			gx->text_bytes++;
+		else
+			gx->odd_bytes++;
+	}
+}
+
+/* Refill the buffer: bytes read, 0 on timeout, ROM_WAITING, -1 on error. */
 static ssize_t fill(struct gx *gx, int timeout_ms, struct ub_err *err)
 {
+	int64_t start;
 	ssize_t n;
 
 	if (gx->head == gx->len)
@@ -222,9 +337,14 @@ static ssize_t fill(struct gx *gx, int timeout_ms, struct ub_err *err)
 	}
 	if (interrupted(gx, err))
 		return -1;
-	n = ub_port_read(gx->port, gx->buf + gx->len, sizeof(gx->buf) - gx->len, timeout_ms, err);
+	start = now_ms(gx);
+	n = ub_port_read(gx->cfg.port, gx->buf + gx->len, sizeof(gx->buf) - gx->len,
+			 timeout_ms, err);
+	if (n < 0)
+		return -1;
+	note_burst(gx, now_ms(gx) - start, gx->buf + gx->len, n);
 	if (n > 0) {
-		ub_spew(gx->log, "got %zd bytes", n);
+		ub_spew(gx->cfg.log, "got %zd bytes", n);
 		keep_tail(gx, gx->buf + gx->len, (size_t)n);
 		gx->len += (size_t)n;
 	}
@@ -233,16 +353,20 @@ static ssize_t fill(struct gx *gx, int timeout_ms, struct ub_err *err)
 	return n;
 }
 
-/* Next byte, -2 when none came before deadline, ROM_WAITING, -1 on error. */
+/*
+ * Next byte, -2 when none came before deadline, ROM_WAITING, -1 on error.
+ * The deadline holds while bytes keep coming, too: a flood ends a wait.
+ */
 static int next_byte(struct gx *gx, int64_t deadline, struct ub_err *err)
 {
 	while (gx->head == gx->len) {
-		ssize_t n = fill(gx, remaining(deadline), err);
+		ssize_t n;
 
+		if (now_ms(gx) >= deadline)
+			return -2;
+		n = fill(gx, remaining(gx, deadline), err);
 		if (n < 0)
 			return (int)n;
-		if (n == 0 && ub_port_now_ms() >= deadline)
-			return -2;
 	}
 	return gx->buf[gx->head++];
 }
@@ -253,7 +377,7 @@ ssize_t gx_read_some(struct gx *gx, uint8_t *buf, size_t cap, int timeout_ms,
 	size_t n;
 
 	if (gx->head == gx->len)
-		return ub_port_read(gx->port, buf, cap, timeout_ms, err);
+		return ub_port_read(gx->cfg.port, buf, cap, timeout_ms, err);
 	n = gx->len - gx->head < cap ? gx->len - gx->head : cap;
 	memcpy(buf, gx->buf + gx->head, n);
 	gx->head += n;
@@ -265,7 +389,7 @@ static void discard_input(struct gx *gx)
 	struct ub_err ignored = { 0 };
 
 	gx->head = gx->len = 0;
-	ub_port_flush_input(gx->port, &ignored);
+	ub_port_flush_input(gx->cfg.port, &ignored);
 }
 
 /* Fold a loader's output into one line for a message. */
@@ -308,7 +432,7 @@ static void seen_add(struct seen *s, int c)
 static int wait_any(struct gx *gx, const char *const *tokens, int ntokens, int timeout_ms,
 		    struct seen *seen, struct ub_err *err)
 {
-	int64_t deadline = ub_port_now_ms() + timeout_ms;
+	int64_t deadline = now_ms(gx) + timeout_ms;
 	char window[256] = { 0 };
 
 	for (;;) {
@@ -338,7 +462,7 @@ static int wait_for(struct gx *gx, const char *token, int timeout_ms, struct see
 static int read_exact(struct gx *gx, uint8_t *dst, size_t len, struct ub_err *err)
 {
 	size_t got = 0;
-	int quiet = 0;
+	int64_t quiet_since = now_ms(gx);
 
 	while (got < len) {
 		size_t n = gx->len - gx->head;
@@ -348,10 +472,10 @@ static int read_exact(struct gx *gx, uint8_t *dst, size_t len, struct ub_err *er
 
 			if (r < 0)
 				return (int)r;
-			if (r == 0 && (quiet += QUIET_MS) >= GAP_MS)
-				return -2;
 			if (r > 0)
-				quiet = 0;
+				quiet_since = now_ms(gx);
+			else if (now_ms(gx) - quiet_since >= GAP_MS)
+				return -2;
 			continue;
 		}
 		if (n > len - got)
@@ -365,18 +489,40 @@ static int read_exact(struct gx *gx, uint8_t *dst, size_t len, struct ub_err *er
 
 static int send(struct gx *gx, const void *data, size_t len, struct ub_err *err)
 {
-	return ub_port_write(gx->port, data, len, err);
+	return ub_port_write(gx->cfg.port, data, len, err);
 }
 
-/* Sleep, or stop early on ^C. */
+/* Wait on the port's clock, then stop on ^C. */
 static int pause_ms(struct gx *gx, int ms, struct ub_err *err)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		if (interrupted(gx, err))
-			return -1;
+	ub_port_sleep_ms(gx->cfg.port, ms);
 	return interrupted(gx, err);
+}
+
+/* After a prompt: discard what follows until the line is quiet, so later bytes belong to us. */
+static int settle(struct gx *gx, struct ub_err *err)
+{
+	int64_t limit = now_ms(gx) + SETTLE_MAX_MS;
+	uint64_t flood = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		gx->head = gx->len = 0;
+		n = fill(gx, PROMPT_QUIET_MS, err);
+		if (n == -1)
+			return -1;
+		if (n <= 0)
+			break;
+		flood += (uint64_t)n;
+		if (now_ms(gx) >= limit)
+			return ub_fail(err, UB_EFAIL, "%s keeps sending after the loader's boot> "
+				       "prompt (%" PRIu64 " bytes in %d s without a pause): check the "
+				       "wiring and power-cycle the box", port_name(gx), flood,
+				       SETTLE_MAX_MS / 1000);
+	}
+	gx->head = gx->len = 0;
+	return 0;
 }
 
 /* ---- boot ---- */
@@ -397,25 +543,39 @@ static int is_handshake(const uint8_t *last4)
 	return 0;
 }
 
-enum { SAW_NOTHING = -2, SAW_HANDSHAKE = 0, SAW_PROMPT = 1 };
+enum { SAW_BUSY = -4, SAW_NOTHING = -2, SAW_HANDSHAKE = 0, SAW_PROMPT = 1 };
 
-/* Watch for the ROM's handshake or the loader's prompt until deadline. */
-static int watch(struct gx *gx, int64_t deadline, int want_prompt, struct ub_err *err)
+/*
+ * Watch for the ROM's handshake or (want_prompt) the loader's prompt, until
+ * deadline (SAW_NOTHING). With quiet_ms, quiet_ms of silence ends it too
+ * (SAW_NOTHING), and bytes that keep coming until the deadline are SAW_BUSY.
+ * A handshake counts at once in a burst that began after silence; in other
+ * bytes only when QUIET_MS of silence follow it, as the ROM waits for stage
+ * 1 there, where the data of a transfer would go on.
+ */
+static int watch(struct gx *gx, int want_prompt, int quiet_ms, int64_t deadline,
+		 struct ub_err *err)
 {
 	uint8_t last[4] = { 0xFF, 0xFF, 0xFF, 0xFF };
 	size_t prompt_at = 0;
-	int seen = 0;
+	uint64_t seen = 0;
 
 	for (;;) {
-		int c = next_byte(gx, deadline, err);
+		int64_t now = now_ms(gx);
+		int maybe_rom = seen >= 3 && is_handshake(last);
+		int wait = maybe_rom ? QUIET_MS : quiet_ms;
+		int64_t until = wait && now + wait < deadline ? now + wait : deadline;
+		int c = next_byte(gx, until, err);
 
-		if (c == -1)
-			return -1;
+		if (c == -2 && maybe_rom && until < deadline)
+			return SAW_HANDSHAKE;
 		if (c == -2)
-			return SAW_NOTHING;
+			return quiet_ms && seen && until == deadline ? SAW_BUSY : SAW_NOTHING;
+		if (c < 0)
+			return -1;
 		memmove(last, last + 1, 3);
 		last[3] = (uint8_t)c;
-		if (++seen >= 3 && is_handshake(last))
+		if (++seen >= 3 && gx->fresh && is_handshake(last))
 			return SAW_HANDSHAKE;
 		prompt_at = (uint8_t)c == (uint8_t)PROMPT[prompt_at] ? prompt_at + 1 :
 			    (uint8_t)c == (uint8_t)PROMPT[0];
@@ -424,19 +584,36 @@ static int watch(struct gx *gx, int64_t deadline, int want_prompt, struct ub_err
 	}
 }
 
-/* After a prompt: let the line go quiet, so later bytes belong to us. */
-static int settle(struct gx *gx, struct ub_err *err)
+static int busy_line(struct gx *gx, struct ub_err *err)
 {
-	for (;;) {
-		ssize_t n = fill(gx, PROMPT_QUIET_MS, err);
+	return ub_fail(err, UB_EFAIL, "%s kept sending for %d s without a pause and without a "
+		       "boot> prompt: a loader may still be sending a transfer that an earlier "
+		       "run asked for; wait for it to end, or power-cycle the box",
+		       port_name(gx), gx->cfg.handshake_ms / 1000);
+}
 
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
+/*
+ * The probe's "\n" has been sent: the loader's prompt, a ROM burst after
+ * silence, or PROBE_MS of quiet (SAW_NOTHING). A busy line is drained until
+ * it goes quiet, then probed again: a transfer that was still running ends
+ * at the loader's prompt (issue 8 item 3).
+ */
+static int look_for_loader(struct gx *gx, struct ub_err *err)
+{
+	int saw = watch(gx, 1, PROBE_MS, now_ms(gx) + BUSY_NOTE_MS, err);
+
+	if (saw == SAW_BUSY) {
+		ub_info(gx->cfg.log, "%s is busy (a loader still sending for an earlier run?); "
+			"waiting for it to go quiet", port_name(gx));
+		saw = watch(gx, 1, PROBE_MS, now_ms(gx) + gx->cfg.handshake_ms, err);
 	}
-	gx->head = gx->len = 0;
-	return 0;
+	if (saw == SAW_NOTHING && gx->heard) {
+		ub_debug(gx->cfg.log, "the line went quiet; probing for a prompt again");
+		if (send(gx, "\n", 1, err) < 0)
+			return -1;
+		saw = watch(gx, 1, PROBE_MS, now_ms(gx) + gx->cfg.handshake_ms, err);
+	}
+	return saw == SAW_BUSY ? busy_line(gx, err) : saw;
 }
 
 static int send_stage1(struct gx *gx, const struct gx_loader *ld, struct ub_err *err)
@@ -457,7 +634,7 @@ static int send_stage1(struct gx *gx, const struct gx_loader *ld, struct ub_err 
 		if (send(gx, sumsize, sizeof(sumsize), err) < 0)
 			return -1;
 	}
-	return send(gx, "boot", 4, err) < 0 ? -1 : ub_port_drain(gx->port, err);
+	return send(gx, "boot", 4, err) < 0 ? -1 : ub_port_drain(gx->cfg.port, err);
 }
 
 /*
@@ -468,12 +645,12 @@ static int send_stage1(struct gx *gx, const struct gx_loader *ld, struct ub_err 
 static int wait_runget(struct gx *gx, struct ub_err *err)
 {
 	static const char word[] = "RUNGET";
-	int64_t deadline = ub_port_now_ms() + RUNGET_MS;
+	int64_t deadline = now_ms(gx) + RUNGET_MS;
 	size_t at = 0, gap = 0;
 	char last3[3] = { 0 };
 
 	for (;;) {
-		int64_t wait_until = at >= 3 ? ub_port_now_ms() + RUNGET_SILENCE_MS : deadline;
+		int64_t wait_until = at >= 3 ? now_ms(gx) + RUNGET_SILENCE_MS : deadline;
 		int c = next_byte(gx, wait_until < deadline ? wait_until : deadline, err);
 
 		if (c == -1)
@@ -509,18 +686,13 @@ static int send_stage2(struct gx *gx, const struct gx_loader *ld, struct ub_err 
 		if (send(gx, sum, 4, err) < 0 || send(gx, size, 4, err) < 0)
 			return -1;
 	}
-	if (gx->progress)
-		ub_progress_start(gx->progress, gx->progress->enabled ? UB_PROGRESS_ALWAYS :
-				  UB_PROGRESS_NEVER, "loader", ld->len);
+	report(gx, GX_PHASE_LOADER, 0, ld->len);
 	for (size_t i = 0; (n = gx_stage2_image(ld, i, buf, sizeof(buf))) > 0; i += n) {
 		if (interrupted(gx, err) || send(gx, buf, n, err) < 0)
 			return -1;
-		if (gx->progress)
-			ub_progress_update(gx->progress, i + n);
+		report(gx, GX_PHASE_LOADER, i + n, ld->len);
 	}
-	if (gx->progress)
-		ub_progress_end(gx->progress);
-	return ub_port_drain(gx->port, err);
+	return ub_port_drain(gx->cfg.port, err);
 }
 
 /* What a (possibly partial, after a reboot) banner says replaces what we knew. */
@@ -550,7 +722,7 @@ static int wait_banner(struct gx *gx, struct ub_err *err)
 {
 	size_t cap = 8192, len = 0;
 	char *text = malloc(cap);
-	int64_t deadline = ub_port_now_ms() + BANNER_MS;
+	int64_t deadline = now_ms(gx) + BANNER_MS;
 
 	if (!text)
 		return ub_fail(err, UB_EFAIL, "out of memory");
@@ -564,7 +736,7 @@ static int wait_banner(struct gx *gx, struct ub_err *err)
 			return ub_fail(err, UB_ENODEV, "the loader did not print its boot> prompt "
 				       "within %d s after stage 2 on %s; power-cycle the box and retry "
 				       "(wrong loader for this board?)", BANNER_MS / 1000,
-				       gx->port->name);
+				       port_name(gx));
 		}
 		if (len + 1 < cap)
 			text[len++] = (char)c;
@@ -582,25 +754,26 @@ static unsigned rom_baud(const struct gx *gx);
 
 static int boot_loader(struct gx *gx, struct ub_err *err)
 {
-	const struct gx_loader *ld = gx->loader;
+	const struct gx_loader *ld = gx->cfg.loader;
 	int rc;
 
-	ub_info(gx->log, "boot ROM answered; sending stage 1 of %s (chip 0x%04x, %zu bytes)",
+	ub_info(gx->cfg.log, "boot ROM answered; sending stage 1 of %s (chip 0x%04x, %zu bytes)",
 		ld->path, ld->chip, ld->payload);
 	if (send_stage1(gx, ld, err) < 0)
 		return -1;
 	/* The loader talks at 115200 whatever the ROM stage used (notes §1.1). */
 	gx->head = gx->len = 0;
-	if (ub_port_set_baud(gx->port, GX_LOADER_BAUD, err) < 0)
+	if (ub_port_set_baud(gx->cfg.port, GX_LOADER_BAUD, err) < 0)
 		return -1;
 	rc = wait_runget(gx, err);
 	if (rc == -2)
 		return ub_fail(err, UB_ENODEV, "the boot ROM did not answer RUNGET after stage 1 "
-			       "(sent at %u baud): is %s (chip 0x%04x) the loader for this box? "
-			       "power-cycle it and retry", rom_baud(gx), ld->path, ld->chip);
+			       "(sent at %u baud; if the ROM runs at another rate, give it with -B): "
+			       "is %s (chip 0x%04x) the loader for this box? power-cycle it and retry",
+			       rom_baud(gx), ld->path, ld->chip);
 	if (rc < 0 || pause_ms(gx, 50, err) < 0)
 		return -1;
-	ub_info(gx->log, "sending stage 2 (%zu bytes)", ld->len);
+	ub_info(gx->cfg.log, "sending stage 2 (%zu bytes)", ld->len);
 	if (send_stage2(gx, ld, err) < 0 || wait_banner(gx, err) < 0)
 		return -1;
 	return 0;
@@ -608,50 +781,68 @@ static int boot_loader(struct gx *gx, struct ub_err *err)
 
 static unsigned rom_baud(const struct gx *gx)
 {
-	if (gx->boot.rom_baud)
-		return gx->boot.rom_baud;
-	return gx->loader && gx->loader->baud ? gx->loader->baud : GX_LOADER_BAUD;
+	if (gx->cfg.rom_baud)
+		return gx->cfg.rom_baud;
+	return gx->cfg.loader && gx->cfg.loader->baud ? gx->cfg.loader->baud : GX_LOADER_BAUD;
+}
+
+/* No handshake: say what came instead, which tells a baud mismatch from a dead line. */
+static int no_handshake(struct gx *gx, unsigned baud, struct ub_err *err)
+{
+	int secs = gx->cfg.handshake_ms / 1000;
+
+	if (gx->odd_bytes)
+		return ub_fail(err, UB_ENODEV, "no handshake from the boot ROM on %s within %d s, "
+			       "but %" PRIu64 " bytes that are neither text nor a handshake at %u "
+			       "baud: does the box's ROM run at another rate? give it with -B; "
+			       "then power-cycle the box while gx-upload waits", port_name(gx),
+			       secs, gx->odd_bytes, baud);
+	if (gx->text_bytes)
+		return ub_fail(err, UB_ENODEV, "no handshake from the boot ROM on %s within %d s, "
+			       "only text (the box's firmware booting?): power-cycle the box while "
+			       "gx-upload waits", port_name(gx), secs);
+	return ub_fail(err, UB_ENODEV, "no handshake from the boot ROM on %s within %d s: "
+		       "power-cycle the box while gx-upload waits, and check RX/TX wiring "
+		       "and levels", port_name(gx), secs);
 }
 
 int gx_connect(struct gx *gx, struct ub_err *err)
 {
-	int64_t probe_end;
 	unsigned baud = rom_baud(gx);
 	int saw;
 
-	gx->no_crc = gx->loader && gx->loader->legacy;
+	gx->no_crc = gx->cfg.loader && gx->cfg.loader->legacy;
+	gx->in_transfer = 0;
 	/* A loader left running from an earlier run answers a bare newline. */
 	discard_input(gx);
-	if (ub_port_set_baud(gx->port, GX_LOADER_BAUD, err) < 0 || send(gx, "\n", 1, err) < 0)
+	line_reset(gx);
+	if (ub_port_set_baud(gx->cfg.port, GX_LOADER_BAUD, err) < 0 || send(gx, "\n", 1, err) < 0)
 		return -1;
-	probe_end = ub_port_now_ms() + PROBE_MS;
-	saw = watch(gx, probe_end, 1, err);
+	saw = look_for_loader(gx, err);
 	if (saw == SAW_PROMPT) {
-		ub_debug(gx->log, "the loader's boot> prompt is already there");
+		ub_debug(gx->cfg.log, "the loader's boot> prompt is already there");
 		return settle(gx, err) < 0 ? -1 : 1;
 	}
 	if (saw == -1)
 		return -1;
-	if (!gx->loader)
+	if (!gx->cfg.loader)
 		return ub_fail(err, UB_EUSAGE, "no boot> prompt on %s and no loader to boot: "
-			       "give -L FILE.boot or --chip NAME", gx->port->name);
+			       "give -L FILE.boot or --chip NAME", port_name(gx));
 	if (saw == SAW_NOTHING) {
-		if (ub_port_set_baud(gx->port, baud, err) < 0)
+		if (ub_port_set_baud(gx->cfg.port, baud, err) < 0)
 			return -1;
-		if (gx->power_on && gx->power_on(gx->power_arg, err) < 0)
+		if (gx->cfg.power_on && gx->cfg.power_on(gx->cfg.power_arg, err) < 0)
 			return -1;
-		ub_info(gx->log, "waiting for the boot ROM on %s at %u baud: power on (or "
-			"reset) the box now", gx->port->name, baud);
-		saw = watch(gx, ub_port_now_ms() + gx->boot.handshake_ms, 0, err);
+		ub_info(gx->cfg.log, "waiting for the boot ROM on %s at %u baud: power on (or "
+			"reset) the box now", port_name(gx), baud);
+		saw = watch(gx, 0, 0, now_ms(gx) + gx->cfg.handshake_ms, err);
 	}
 	if (saw == SAW_NOTHING)
-		return ub_fail(err, UB_ENODEV, "no handshake from the boot ROM on %s within %d s: "
-			       "power-cycle the box while gx-upload waits, and check RX/TX wiring "
-			       "and levels", gx->port->name, gx->boot.handshake_ms / 1000);
+		return no_handshake(gx, baud, err);
 	if (saw < 0)
 		return -1;
 	/* Seen at 115200 during the probe: the ROM stage may need another rate. */
-	if (ub_port_set_baud(gx->port, baud, err) < 0)
+	if (ub_port_set_baud(gx->cfg.port, baud, err) < 0)
 		return -1;
 	gx->head = gx->len = 0;
 	return boot_loader(gx, err);
@@ -766,14 +957,14 @@ static int send_command(struct gx *gx, const char *line, struct ub_err *err)
 {
 	int rc;
 
-	ub_debug(gx->log, "> %s", line);
+	ub_debug(gx->cfg.log, "> %s", line);
 	discard_input(gx);
 	if (send(gx, line, strlen(line), err) < 0 || send(gx, "\n", 1, err) < 0)
 		return -1;
 	rc = wait_for(gx, line, ECHO_MS, NULL, err);
 	if (rc == -2)
 		return ub_fail(err, UB_ENODEV, "the loader did not echo '%s' on %s", line,
-			       gx->port->name);
+			       port_name(gx));
 	return rc < 0 ? -1 : 0;
 }
 
@@ -802,7 +993,7 @@ int gx_command(struct gx *gx, const char *line, char **answer, struct ub_err *er
 	text = malloc(cap);
 	if (!text)
 		return ub_fail(err, UB_EFAIL, "out of memory");
-	deadline = ub_port_now_ms() + STA_MS;
+	deadline = now_ms(gx) + STA_MS;
 	for (;;) {
 		int c = next_byte(gx, deadline, err);
 
@@ -883,13 +1074,13 @@ static int read_one(struct gx *gx, const char *line, uint8_t *data, size_t len,
 	if (rc == -1)
 		return -1;
 	if (rc < 0) {
-		ub_info(gx->log, "'%s': the transfer stopped short%s", line,
+		ub_info(gx->cfg.log, "'%s': the transfer stopped short%s", line,
 			rc == ROM_WAITING ? ": the box reset" : "");
 		return -2;
 	}
 	got = gx_xorsum(0, 0, data, len);
 	if (!gx->no_crc && got != want) {
-		ub_info(gx->log, "'%s': XOR-sum 0x%08" PRIx32 " of the data received, the loader "
+		ub_info(gx->cfg.log, "'%s': XOR-sum 0x%08" PRIx32 " of the data received, the loader "
 			"sent 0x%08" PRIx32, line, got, want);
 		return -2;
 	}
@@ -918,16 +1109,16 @@ static int recover(struct gx *gx, struct ub_err *err)
 		/* The box reset and its ROM is waiting now: answer at once. */
 		memset(gx->tail, 0xFF, sizeof(gx->tail));
 		gx->head = gx->len = 0;
-		if (!gx->loader)
+		if (!gx->cfg.loader)
 			return ub_fail(err, UB_EFAIL, "the box reset during a transfer, and there "
 				       "is no loader to boot again (give -L or --chip)");
-		if (ub_port_set_baud(gx->port, rom_baud(gx), &why) < 0 || boot_loader(gx, &why) < 0)
+		if (ub_port_set_baud(gx->cfg.port, rom_baud(gx), &why) < 0 ||
+		    boot_loader(gx, &why) < 0)
 			return ub_fail(err, why.status, "the box reset during a transfer: %s",
 				       why.msg);
 		return 0;
 	}
-	if (settle(gx, err) < 0)
-		return -1;
+	/* gx_connect drains a loader that is still sending, until its prompt. */
 	if (gx_connect(gx, &why) < 0)
 		return ub_fail(err, why.status, "lost the loader after a damaged transfer: %s",
 			       why.msg);
@@ -943,6 +1134,7 @@ int gx_read(struct gx *gx, const char *verb, uint64_t addr, uint64_t len, size_t
 
 	if (!data)
 		return ub_fail(err, UB_EFAIL, "out of memory");
+	report(gx, GX_PHASE_DATA, 0, len);
 	while (done < len && rc == 0) {
 		size_t n = len - done < chunk ? (size_t)(len - done) : chunk;
 		char line[96];
@@ -960,13 +1152,13 @@ int gx_read(struct gx *gx, const char *verb, uint64_t addr, uint64_t len, size_t
 				rc = -1;
 				break;
 			}
-			ub_info(gx->log, "retrying '%s' (%d of %d)", line, tries, retries);
+			ub_info(gx->cfg.log, "retrying '%s' (%d of %d)", line, tries, retries);
 		}
 		if (rc == 0)
 			rc = sink(arg, data, n, err);
 		done += n;
-		if (rc == 0 && gx->progress)
-			ub_progress_update(gx->progress, done);
+		if (rc == 0)
+			report(gx, GX_PHASE_DATA, done, len);
 	}
 	free(data);
 	return rc;
@@ -984,14 +1176,14 @@ static int write_one(struct gx *gx, const char *line, uint64_t len, uint32_t xor
 
 	if (rc < 0)
 		return rc;
+	report(gx, GX_PHASE_DATA, 0, len);
 	while (sent < len) {
 		size_t n = len - sent < sizeof(buf) ? (size_t)(len - sent) : sizeof(buf);
 
 		if (interrupted(gx, err) || source(arg, buf, n, err) < 0 || send(gx, buf, n, err) < 0)
 			return -1;
 		sent += n;
-		if (gx->progress)
-			ub_progress_update(gx->progress, sent);
+		report(gx, GX_PHASE_DATA, sent, len);
 	}
 	if (!gx->no_crc) {
 		uint8_t sum[4];
@@ -1015,7 +1207,7 @@ static int write_one(struct gx *gx, const char *line, uint64_t len, uint32_t xor
 		wait_for(gx, PROMPT, GAP_MS, &seen, err);
 		if (seen.len >= strlen(PROMPT))
 			seen.text[seen.len - strlen(PROMPT)] = 0;
-		ub_info(gx->log, "'%s': the loader says '%s'", line, one_line(seen.text));
+		ub_info(gx->cfg.log, "'%s': the loader says '%s'", line, one_line(seen.text));
 		return -2;
 	}
 	if (rc == 4)
@@ -1054,7 +1246,7 @@ int gx_write(struct gx *gx, const char *verb, const char *target, uint64_t len,
 			return ub_fail(err, UB_EFAIL, "cannot rewind the image for a retry");
 		if (recover(gx, err) < 0)
 			return -1;
-		ub_info(gx->log, "retrying '%s' (%d of %d)", line, tries, retries);
+		ub_info(gx->cfg.log, "retrying '%s' (%d of %d)", line, tries, retries);
 	}
 	return rc;
 }

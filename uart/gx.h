@@ -10,11 +10,11 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "err.h"
 #include "log.h"
 #include "port.h"
-#include "progress.h"
 
 #define GX_LOADER_BAUD 115200u
 #define GX_MAX_PARTS 16
@@ -73,32 +73,49 @@ void gx_parse_banner(const char *text, struct gx_info *info);
 
 const struct gx_part *gx_find_part(const struct gx_info *info, const char *name);
 
-struct gx_boot_opts {
-	unsigned rom_baud;      /* 0: the loader header's, else 115200 */
-	int handshake_ms;       /* wait for the ROM (--timeout) */
+/* What a progress report is about. */
+enum gx_phase {
+	GX_PHASE_LOADER,  /* the stage 2 upload (again when a reset box is re-booted) */
+	GX_PHASE_DATA,    /* the bytes of the gx_read or gx_write running */
 };
 
-struct gx {
+/*
+ * Progress, for the program to draw: done of total bytes of a phase, first
+ * with done = 0, last with done = total when the phase completes.
+ */
+struct gx_progress {
+	void (*update)(void *arg, enum gx_phase phase, uint64_t done, uint64_t total);
+	void *arg;
+};
+
+struct gx_config {
 	struct ub_port *port;
 	const struct ub_log *log;
-	const struct gx_loader *loader;  /* NULL: cannot (re)boot */
-	struct gx_boot_opts boot;
-	struct gx_info info;
-	struct ub_progress *progress;    /* may be NULL */
-	volatile sig_atomic_t *stop;     /* may be NULL */
-	int no_crc;                      /* legacy loader: no ~crc~ exchanges */
-	/* Reset or power the box (--reset), run before waiting for the ROM. */
+	const struct gx_loader *loader;   /* NULL: cannot (re)boot */
+	unsigned rom_baud;                /* 0: the loader header's, else 115200 */
+	int handshake_ms;                 /* wait for the ROM (--timeout) */
+	volatile sig_atomic_t *stop;      /* may be NULL */
+	/* Reset or power the box (--reset), run before waiting for the ROM; may be NULL. */
 	int (*power_on)(void *arg, struct ub_err *err);
 	void *power_arg;
-	int in_transfer;                 /* a quiet line after a ROM burst means a reset */
-	uint8_t tail[4];                 /* the last bytes received */
-	uint8_t buf[4096];
-	size_t head, len;
+	struct gx_progress progress;      /* update may be NULL */
 };
+
+/* An engine on cfg->port (which stays the caller's); NULL on error. */
+struct gx *gx_new(const struct gx_config *cfg, struct ub_err *err);
+void gx_free(struct gx *gx);
+
+/* What the loader's banner said (have_banner 0 before a boot). */
+const struct gx_info *gx_info(const struct gx *gx);
+
+/* 1 when transfers carry an XOR-sum (~crc~); 0 for a legacy loader. */
+int gx_has_crc(const struct gx *gx);
 
 /*
  * Get to the boot> prompt: if the loader already shows it, use it; otherwise
  * wait for the ROM's handshake (the box being powered on) and boot the loader.
+ * A line that is busy at first (a loader still streaming a transfer that an
+ * earlier run left) is drained until it goes quiet or shows its prompt.
  * Returns 0 after a boot, 1 when the prompt was already there.
  */
 int gx_connect(struct gx *gx, struct ub_err *err);

@@ -1,16 +1,26 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * TCP plumbing shared by the network port backends (uart/port_tcp.c, which
- * defines these, and uart/port_rfc2217.c). name is the port's name for messages,
- * e.g. "tcp:192.0.2.10:3333".
+ * TCP plumbing shared by the network port backends (uart/port_tcp.c and
+ * uart/port_rfc2217.c), defined in uart/net.c. name is the port's name for
+ * messages, e.g. "tcp:192.0.2.10:3333".
  */
 #ifndef UNBRICK_NET_H
 #define UNBRICK_NET_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "err.h"
+
+/* Milliseconds on CLOCK_MONOTONIC: a network port runs in real time. */
+int64_t ub_net_now_ms(void);
+
+/*
+ * Check arg, "HOST:PORT" or "[IPV6]:PORT", without connecting: 0, or -1
+ * with status 2 and a message naming prefix ("tcp", "rfc2217").
+ */
+int ub_net_check_addr(const char *prefix, const char *arg, struct ub_err *err);
 
 /*
  * Connect to arg, "HOST:PORT" or "[IPV6]:PORT", giving up after 5 s. prefix

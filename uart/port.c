@@ -22,49 +22,90 @@ struct ub_port *ub_port_new(const struct ub_port_ops *ops, void *priv, const cha
 	return port;
 }
 
+const struct ub_port_backend ub_port_backends[] = {
+	{ "tty", "/dev/ttyUSB0", ub_tty_open },
+	{ "tcp", "tcp:HOST:PORT[,baud=N]", ub_tcp_open },
+	{ "rfc2217", "rfc2217:HOST:PORT", ub_rfc2217_open },
+	{ "sim", "sim:MODEL[,pty][,KEY=VALUE...]", ub_portsim_open },
+	{ NULL, NULL, NULL },
+};
+
+char *ub_port_usages(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; ub_port_backends[i].name && used < len; i++) {
+		int n = snprintf(buf + used, len - used, "%s%s", i == 0 ? "" :
+				 ub_port_backends[i + 1].name ? ", " : " or ",
+				 ub_port_backends[i].usage);
+
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
+static const struct ub_port_backend *find_backend(const char *name)
+{
+	for (size_t i = 0; ub_port_backends[i].name; i++)
+		if (!strcmp(ub_port_backends[i].name, name))
+			return &ub_port_backends[i];
+	return NULL;
+}
+
+/* A path, or a bare device name ("ttyUSB0"): the tty backend, spec untouched. */
+static int is_tty_path(const char *spec)
+{
+	return spec[0] == '/' || spec[0] == '.' || (!strchr(spec, ':') && !strchr(spec, ','));
+}
+
+static int open_backend(const char *spec, const struct ub_port_line *line,
+			struct ub_port **out, struct ub_err *err)
+{
+	const struct ub_port_backend *b;
+	char usages[256];
+	struct ub_spec s;
+
+	if (!*spec)
+		return ub_fail(err, UB_EUSAGE, "no port given; use -p with %s",
+			       ub_port_usages(usages, sizeof(usages)));
+	if (is_tty_path(spec))
+		return find_backend("tty")->open(spec, "", line, out, err);
+	if (ub_spec_parse(spec, &s) < 0)
+		return ub_fail(err, UB_EUSAGE, "port spec '%s' is too long", spec);
+	b = find_backend(s.name);
+	if (!b)
+		return ub_fail(err, UB_EUSAGE, "unknown port type '%s' in '%s' (use %s)", s.name,
+			       spec, ub_port_usages(usages, sizeof(usages)));
+	return b->open(s.arg, s.opts, line, out, err);
+}
+
 int ub_port_open(const char *spec, const struct ub_port_line *line,
 		 struct ub_port **out, struct ub_err *err)
 {
-	struct ub_spec s;
-	int rc;
-
 	*out = NULL;
-	if (!spec || !*spec)
-		return ub_fail(err, UB_EUSAGE, "no port given; use -p /dev/ttyUSB0, "
-			       "-p tcp:HOST:PORT, -p rfc2217:HOST:PORT or -p sim:MODEL");
-	if (spec[0] == '/' || spec[0] == '.')
-		rc = ub_tty_open(spec, line, out, err);
-	else if (ub_spec_parse(spec, &s) < 0)
-		return ub_fail(err, UB_EUSAGE, "port spec '%s' is too long", spec);
-	else if (!strcmp(s.name, "tcp"))
-		rc = ub_tcp_open(s.arg, s.opts, line, out, err);
-	else if (!strcmp(s.name, "rfc2217"))
-		rc = ub_rfc2217_open(s.arg, s.opts, line, out, err);
-	else if (!strcmp(s.name, "sim"))
-		rc = ub_portsim_open(s.arg, s.opts, line, out, err);
-	else if (!strchr(spec, ':') && !strchr(spec, ','))
-		rc = ub_tty_open(spec, line, out, err);
-	else
-		return ub_fail(err, UB_EUSAGE, "unknown port type '%s' in '%s' (use a device "
-			       "path, tcp:HOST:PORT, rfc2217:HOST:PORT or sim:MODEL)",
-			       s.name, spec);
-	if (rc < 0)
+	if (open_backend(spec ? spec : "", line, out, err) < 0)
 		return -1;
 	(*out)->line = *line;
 	if (ub_port_flush_input(*out, err) < 0) {
-		ub_port_close(*out);
+		ub_port_close(*out, NULL);
 		*out = NULL;
 		return -1;
 	}
 	return 0;
 }
 
-void ub_port_close(struct ub_port *port)
+int ub_port_close(struct ub_port *port, struct ub_err *err)
 {
+	int rc;
+
 	if (!port)
-		return;
-	port->ops->close(port->priv);
+		return 0;
+	rc = port->ops->close(port->priv, err);
 	free(port);
+	return rc;
 }
 
 int ub_port_set_line(struct ub_port *port, const struct ub_port_line *line,
@@ -94,6 +135,9 @@ int ub_port_write(struct ub_port *port, const void *buf, size_t len, struct ub_e
 ssize_t ub_port_read(struct ub_port *port, void *buf, size_t cap, int timeout_ms,
 		     struct ub_err *err)
 {
+	/* read(fd, buf, 0) returns 0, which a tty backend would take for a hang-up. */
+	if (cap == 0)
+		return 0;
 	return port->ops->read(port->priv, buf, cap, timeout_ms, err);
 }
 
@@ -112,10 +156,108 @@ int ub_port_set_modem(struct ub_port *port, char which, int value, struct ub_err
 	return port->ops->set_modem(port->priv, which, value, err);
 }
 
-int64_t ub_port_now_ms(void)
+static int64_t wall_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void wall_sleep_ms(int ms)
+{
+	struct timespec until;
+
+	if (ms <= 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+		;
+}
+
+int64_t ub_port_clock_ms(struct ub_port *port)
+{
+	return port->ops->now ? port->ops->now(port->priv) : wall_ms();
+}
+
+void ub_port_sleep_ms(struct ub_port *port, int ms)
+{
+	if (port->ops->sleep)
+		port->ops->sleep(port->priv, ms);
+	else
+		wall_sleep_ms(ms);
+}
+
+/* What is left of timeout_ms that started at start: -1 stays "no limit". */
+static int time_left(struct ub_port *port, int64_t start, int timeout_ms)
+{
+	int64_t left;
+
+	if (timeout_ms < 0)
+		return -1;
+	left = start + timeout_ms - ub_port_clock_ms(port);
+	return left < 0 ? 0 : (int)left;
+}
+
+ssize_t ub_port_read_exact(struct ub_port *port, void *buf, size_t n, int timeout_ms,
+			   struct ub_err *err)
+{
+	int64_t start = ub_port_clock_ms(port);
+	size_t got = 0;
+
+	while (got < n) {
+		int left = time_left(port, start, timeout_ms);
+		ssize_t r = ub_port_read(port, (uint8_t *)buf + got, n - got, left, err);
+
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			ub_fail(err, UB_ENODEV, "%s: %zu of %zu bytes in %d ms", port->name,
+				got, n, timeout_ms);
+			return 0;
+		}
+		got += (size_t)r;
+	}
+	return (ssize_t)n;
+}
+
+/* One byte at a time, so that nothing after the '\n' is taken from the port. */
+ssize_t ub_port_read_line(struct ub_port *port, char *buf, size_t cap, int timeout_ms,
+			  struct ub_err *err)
+{
+	int64_t start = ub_port_clock_ms(port);
+	size_t len = 0, taken = 0;
+
+	if (cap == 0)
+		return ub_fail(err, UB_EFAIL, "no room for a line from %s", port->name);
+	buf[0] = 0;
+	for (;;) {
+		int left = time_left(port, start, timeout_ms);
+		char c;
+		ssize_t r = ub_port_read(port, &c, 1, left, err);
+
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			ub_fail(err, UB_ENODEV, "%s: no end of line in %d ms (%zu bytes)",
+				port->name, timeout_ms, taken);
+			return 0;
+		}
+		taken++;
+		if (c == '\n')
+			return (ssize_t)taken;
+		if (c == '\r')
+			continue;
+		if (len + 1 == cap)
+			return ub_fail(err, UB_EFAIL, "a line from %s is longer than %zu bytes",
+				       port->name, cap - 1);
+		buf[len++] = c;
+		buf[len] = 0;
+	}
 }

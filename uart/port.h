@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One serial port, whatever carries it: a local tty (uart/port_tty.c), a raw TCP
- * port (uart/port_tcp.c), an RFC 2217 server (uart/port_rfc2217.c), or an emulator on
- * a pty pair (uart/port_sim.c). Protocol engines talk only to this API.
+ * port (uart/port_tcp.c), an RFC 2217 server (uart/port_rfc2217.c), or an emulator
+ * (uart/port_sim.c). Protocol engines talk only to this API, and take time only
+ * from it (ub_port_clock_ms, ub_port_sleep_ms), so that against an emulator in
+ * model time their timeouts cost no real time.
  */
 #ifndef UNBRICK_PORT_H
 #define UNBRICK_PORT_H
@@ -30,6 +32,7 @@ struct ub_port_ops {
 	/*
 	 * Read what is there, waiting at most timeout_ms for the first byte
 	 * (-1 = forever). Returns bytes read (>= 1), 0 on timeout, -1 on error.
+	 * Never called with cap 0 (ub_port_read returns 0 at once).
 	 */
 	ssize_t (*read)(void *priv, void *buf, size_t cap, int timeout_ms, struct ub_err *err);
 	/* Wait until everything written has left the host. */
@@ -42,7 +45,18 @@ struct ub_port_ops {
 	 * or -1.
 	 */
 	int (*set_modem)(void *priv, char which, int value, struct ub_err *err);
-	void (*close)(void *priv);
+	/*
+	 * Free the backend; 0, or -1 with err when something failed on the way
+	 * (an emulator that could not write its files). Always frees.
+	 */
+	int (*close)(void *priv, struct ub_err *err);
+	/*
+	 * The port's clock in ms, and a wait on it. NULL for both: the wall
+	 * clock (CLOCK_MONOTONIC). An emulator in model time advances its model
+	 * clock instead of waiting.
+	 */
+	int64_t (*now)(void *priv);
+	void (*sleep)(void *priv, int ms);
 };
 
 struct ub_port {
@@ -53,19 +67,38 @@ struct ub_port {
 };
 
 /*
- * Open a port from its spec and apply `line`:
- *   /dev/ttyUSB0 (or any path)      a local tty, locked with flock
+ * The backends, chosen by a spec's name (ub_port_open):
+ *   /dev/ttyUSB0 (any path; also tty:PATH)  a local tty, locked with flock
  *   tcp:HOST:PORT[,baud=N]          raw TCP (ser2net "raw"); the remote speed is fixed
  *   rfc2217:HOST:PORT               RFC 2217 (ser2net "telnet(rfc2217)")
- *   sim:MODEL[,key=value...]        an emulator (sim/) on a pty pair
- * Input is flushed after opening.
+ *   sim:MODEL[,pty][,KEY=VALUE...]  an emulator (sim/): in-process in model time,
+ *                                   or with pty on a pty pair in real time
+ * A new backend is one file with its open function and one line in the
+ * table (uart/port.c).
+ */
+struct ub_port_backend {
+	const char *name;    /* "tty" (a path), "tcp", "rfc2217", "sim" */
+	const char *usage;   /* one line, e.g. "tcp:HOST:PORT[,baud=N]" */
+	int (*open)(const char *arg, const char *opts, const struct ub_port_line *line,
+		    struct ub_port **out, struct ub_err *err);
+};
+extern const struct ub_port_backend ub_port_backends[];  /* ends with { NULL } */
+
+/* The usage lines, "A, B, C or D", into buf (cut at len - 1); returns buf. */
+char *ub_port_usages(char *buf, size_t len);
+
+/*
+ * Open a port from its spec (see ub_port_backends) and apply `line`. Input is
+ * flushed after opening.
  */
 int ub_port_open(const char *spec, const struct ub_port_line *line,
 		 struct ub_port **out, struct ub_err *err);
-void ub_port_close(struct ub_port *port);
 
-/* Backend constructors, called by ub_port_open with the spec's parts. */
-int ub_tty_open(const char *path, const struct ub_port_line *line,
+/* Close and free (NULL is fine); 0, or -1 with err (the port is freed anyway). */
+int ub_port_close(struct ub_port *port, struct ub_err *err);
+
+/* Backend constructors, for the table: the spec's argument and options. */
+int ub_tty_open(const char *path, const char *opts, const struct ub_port_line *line,
 		struct ub_port **out, struct ub_err *err);
 int ub_tcp_open(const char *arg, const char *opts, const struct ub_port_line *line,
 		struct ub_port **out, struct ub_err *err);
@@ -86,7 +119,30 @@ int ub_port_drain(struct ub_port *port, struct ub_err *err);
 int ub_port_flush_input(struct ub_port *port, struct ub_err *err);
 int ub_port_set_modem(struct ub_port *port, char which, int value, struct ub_err *err);
 
-/* Milliseconds on CLOCK_MONOTONIC, for deadlines. */
-int64_t ub_port_now_ms(void);
+/* Milliseconds on the port's clock: CLOCK_MONOTONIC, or the emulator's model clock. */
+int64_t ub_port_clock_ms(struct ub_port *port);
+/* Wait ms on the port's clock; an emulator's model time just advances. */
+void ub_port_sleep_ms(struct ub_port *port, int ms);
+
+/*
+ * Read exactly n bytes into buf, all by timeout_ms from now on the port's
+ * clock (-1 = no limit). Returns n; 0 on timeout, with the bytes that came in
+ * buf and err saying how many ("PORT: 3 of 8 bytes in 100 ms", status 3:
+ * return -1 to pass it on, or ub_err_clear(err) to go on); -1 on error.
+ */
+ssize_t ub_port_read_exact(struct ub_port *port, void *buf, size_t n, int timeout_ms,
+			   struct ub_err *err);
+
+/*
+ * Read one line, ended by '\n', by timeout_ms from now on the port's clock
+ * (-1 = no limit). buf gets the line without '\n' and with every '\r'
+ * dropped, NUL-terminated. Returns the bytes taken from the port (>= 1, the
+ * '\n' included); 0 on timeout, with what came in buf and err saying so
+ * (status 3, as ub_port_read_exact); -1 on error, including a line that does
+ * not fit in cap - 1 bytes (never cut silently). Bytes after the '\n' stay
+ * in the port.
+ */
+ssize_t ub_port_read_line(struct ub_port *port, char *buf, size_t cap, int timeout_ms,
+			  struct ub_err *err);
 
 #endif

@@ -210,7 +210,7 @@ static int pump(struct rfc *r, int timeout_ms, struct ub_err *err)
 
 static int ms_left(int64_t deadline)
 {
-	int64_t left = deadline - ub_port_now_ms();
+	int64_t left = deadline - ub_net_now_ms();
 
 	return left > 0 ? (int)left : 0;
 }
@@ -218,7 +218,7 @@ static int ms_left(int64_t deadline)
 /* Wait for the answers to the commands in mask: 1, 0 on timeout, -1. */
 static int await(struct rfc *r, unsigned mask, int timeout_ms, struct ub_err *err)
 {
-	int64_t deadline = ub_port_now_ms() + timeout_ms;
+	int64_t deadline = ub_net_now_ms() + timeout_ms;
 
 	while ((r->replied & mask) != mask) {
 		int n = ms_left(deadline) ? pump(r, ms_left(deadline), err) : 0;
@@ -332,7 +332,7 @@ static int rfc_write(void *priv, const void *buf, size_t len, struct ub_err *err
 static ssize_t rfc_read(void *priv, void *buf, size_t cap, int timeout_ms, struct ub_err *err)
 {
 	struct rfc *r = priv;
-	int64_t deadline = ub_port_now_ms() + timeout_ms;
+	int64_t deadline = ub_net_now_ms() + timeout_ms;
 	size_t n;
 
 	while (r->off == r->len) {
@@ -388,13 +388,15 @@ static int rfc_set_modem(void *priv, char which, int value, struct ub_err *err)
 	return rc == 1 && r->answer[CPO_SET_CONTROL] == code ? 0 : 1;
 }
 
-static void rfc_close(void *priv)
+static int rfc_close(void *priv, struct ub_err *err)
 {
 	struct rfc *r = priv;
 
+	(void)err;
 	close(r->fd);
 	free(r->data);
 	free(r);
+	return 0;
 }
 
 static const struct ub_port_ops rfc_ops = {
@@ -414,7 +416,7 @@ static int start_telnet(struct rfc *r, struct ub_err *err)
 		IAC, WILL, OPT_COMPORT, IAC, WILL, OPT_BINARY, IAC, DO, OPT_BINARY, IAC, DO, OPT_SGA,
 	};
 	const char *addr = r->name + strlen("rfc2217:");
-	int64_t deadline = ub_port_now_ms() + REPLY_MS;
+	int64_t deadline = ub_net_now_ms() + REPLY_MS;
 
 	r->us[OPT_COMPORT] = r->us[OPT_BINARY] = Q_WANTYES;
 	r->them[OPT_BINARY] = r->them[OPT_SGA] = Q_WANTYES;
@@ -490,12 +492,12 @@ int ub_rfc2217_open(const char *arg, const char *opts, const struct ub_port_line
 	snprintf(r->name, sizeof(r->name), "rfc2217:%s", arg);
 	if (start_telnet(r, err) < 0 || rfc_set_line(r, line, err) < 0) {
 		add_what_it_said(r, err);
-		rfc_close(r);
+		rfc_close(r, NULL);
 		return -1;
 	}
 	*out = ub_port_new(&rfc_ops, r, r->name);
 	if (!*out) {
-		rfc_close(r);
+		rfc_close(r, NULL);
 		return ub_fail(err, UB_EFAIL, "out of memory");
 	}
 	return 0;

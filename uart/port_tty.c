@@ -190,12 +190,14 @@ static int tty_set_modem(void *priv, char which, int value, struct ub_err *err)
 	return gone(tty, errno, err);
 }
 
-static void tty_close(void *priv)
+static int tty_close(void *priv, struct ub_err *err)
 {
 	struct tty *tty = priv;
 
+	(void)err;
 	close(tty->fd);
 	free(tty);
+	return 0;
 }
 
 static const struct ub_port_ops tty_ops = {
@@ -222,13 +224,19 @@ static int open_failed(const char *path, int errnum, struct ub_err *err)
 	return ub_fail_errno(err, UB_ENODEV, errnum, "cannot open %s", path);
 }
 
-int ub_tty_open(const char *path, const struct ub_port_line *line,
+int ub_tty_open(const char *path, const char *opts, const struct ub_port_line *line,
 		struct ub_port **out, struct ub_err *err)
 {
 	struct tty *tty;
-	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	int fd;
 
 	*out = NULL;
+	if (opts && *opts)
+		return ub_fail(err, UB_EUSAGE, "tty:%s: a serial port takes no options (got '%s')",
+			       path, opts);
+	if (!*path)
+		return ub_fail(err, UB_EUSAGE, "tty: needs a path, e.g. tty:/dev/ttyUSB0");
+	fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return open_failed(path, errno, err);
 	if (!isatty(fd)) {
@@ -252,12 +260,12 @@ int ub_tty_open(const char *path, const struct ub_port_line *line,
 	tty->fd = fd;
 	snprintf(tty->path, sizeof(tty->path), "%s", path);
 	if (tty_set_line(tty, line, err) < 0) {
-		tty_close(tty);
+		tty_close(tty, NULL);
 		return -1;
 	}
 	*out = ub_port_new(&tty_ops, tty, path);
 	if (!*out) {
-		tty_close(tty);
+		tty_close(tty, NULL);
 		return ub_fail(err, UB_EFAIL, "out of memory");
 	}
 	return 0;

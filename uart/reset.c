@@ -2,11 +2,9 @@
 /* The --reset entry-sequence language (see reset.h and unbrick.conf(5)). */
 #include "reset.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gpio.h"
 #include "parse.h"
@@ -26,6 +24,12 @@ struct ub_reset {
 	int nsteps;
 	struct ub_gpio_line *lines[RESET_MAX_STEPS];  /* opened on first use */
 };
+
+static int empty_step(const char *seq, struct ub_err *err)
+{
+	return ub_fail(err, UB_EUSAGE, "empty step in --reset '%s': use dtr=0|1, rts=0|1, "
+		       "GPIOSPEC=0|1 or NNNms, separated by commas", seq);
+}
 
 static int bad_step(const char *step, struct ub_err *err)
 {
@@ -62,29 +66,45 @@ static int parse_step(const char *text, struct step *st, struct ub_err *err)
 	return 0;
 }
 
+/* Split on commas; every step must have text ("dtr=1,,100ms" is a typo). */
+static int parse_steps(struct ub_reset *r, const char *seq, struct ub_err *err)
+{
+	char buf[1024];
+	char *tok = buf;
+
+	if (strlen(seq) >= sizeof(buf))
+		return ub_fail(err, UB_EUSAGE, "--reset sequence is too long");
+	snprintf(buf, sizeof(buf), "%s", seq);
+	if (!*buf)
+		return 0;
+	for (;;) {
+		char *comma = strchr(tok, ',');
+
+		if (comma)
+			*comma = 0;
+		if (!*tok)
+			return empty_step(seq, err);
+		if (r->nsteps == RESET_MAX_STEPS)
+			return ub_fail(err, UB_EUSAGE, "--reset has more than %d steps",
+				       RESET_MAX_STEPS);
+		if (parse_step(tok, &r->steps[r->nsteps++], err) < 0)
+			return -1;
+		if (!comma)
+			return 0;
+		tok = comma + 1;
+	}
+}
+
 int ub_reset_parse(const char *seq, struct ub_reset **out, struct ub_err *err)
 {
 	struct ub_reset *r = calloc(1, sizeof(*r));
-	char buf[1024], *save = NULL;
 
 	*out = NULL;
 	if (!r)
 		return ub_fail(err, UB_EFAIL, "out of memory");
-	if (seq && strlen(seq) >= sizeof(buf)) {
+	if (parse_steps(r, seq ? seq : "", err) < 0) {
 		free(r);
-		return ub_fail(err, UB_EUSAGE, "--reset sequence is too long");
-	}
-	snprintf(buf, sizeof(buf), "%s", seq ? seq : "");
-	for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (r->nsteps == RESET_MAX_STEPS) {
-			free(r);
-			return ub_fail(err, UB_EUSAGE, "--reset has more than %d steps",
-				       RESET_MAX_STEPS);
-		}
-		if (parse_step(tok, &r->steps[r->nsteps++], err) < 0) {
-			free(r);
-			return -1;
-		}
+		return -1;
 	}
 	*out = r;
 	return 0;
@@ -93,14 +113,6 @@ int ub_reset_parse(const char *seq, struct ub_reset **out, struct ub_err *err)
 int ub_reset_empty(const struct ub_reset *reset)
 {
 	return !reset || reset->nsteps == 0;
-}
-
-static void pause_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 static int set_modem(struct ub_port *port, const struct step *st, struct ub_err *err)
@@ -134,7 +146,7 @@ int ub_reset_run(struct ub_reset *r, struct ub_port *port, const char *consumer,
 		int rc = 0;
 
 		if (st->kind == STEP_PAUSE)
-			pause_ms(st->value);
+			ub_port_sleep_ms(port, st->value);
 		else if (st->kind == STEP_MODEM)
 			rc = set_modem(port, st, err);
 		else

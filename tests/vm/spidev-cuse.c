@@ -8,8 +8,8 @@
  *
  * Usage:
  *   spidev-cuse -f -s --sim=MODEL[,OPTS] --cen=FILE [--counts=FILE]
- *               [--name=spidev0.0] [--bufsiz=4096] [--align=8]
- *               [--max-speed=1M] [other libfuse options]
+ *               [--speeds=FILE] [--name=spidev0.0] [--bufsiz=4096]
+ *               [--align=8] [--max-speed=1M] [other libfuse options]
  *   --sim     the emulator: "bk7231n,image=/x.bin,save=/out/flash.bin,
  *             stats=/out/stats" (bk_sim_create's model and options;
  *             "pace" is always added, see Time)
@@ -17,6 +17,10 @@
  *             /sys/devices/platform/gpio-sim.N/gpiochipM/sim_gpio3/value
  *   --counts  written at exit: "ioctls N" (SPI_IOC_MESSAGE calls),
  *             "largest_frame N" (bytes in the largest one), "cen_edges N"
+ *   --speeds  the clocks the device saw, a line each as it happens: "open"
+ *             for each open(), "max_speed HZ" for each SPI_IOC_WR_MAX_SPEED_HZ,
+ *             "frame HZ" for the first frame after an open and each frame
+ *             whose clock differs from the one before
  *   --bufsiz, --align  spidev's bufsiz module parameter and the kernel's
  *             ARCH_KMALLOC_MINALIGN (8 on x86-64, 128 on arm64 before 6.5):
  *             as in spidev 6.1, the tx and the rx bytes of one message,
@@ -89,6 +93,7 @@ struct conf {
 	char *sim;
 	char *cen;
 	char *counts;
+	char *speeds;
 	char *name;
 	char *bufsiz;
 	char *align;
@@ -106,6 +111,8 @@ struct dev {
 	uint32_t max_hz;
 	size_t bufsiz, align;
 	uint64_t ioctls, largest, cen_edges;
+	FILE *speeds;           /* the --speeds log, or NULL */
+	uint32_t logged_hz;     /* the last "frame" line's clock; 0 after an open */
 };
 
 /* A transfer register: which value an SPI_IOC_RD_/WR_ ioctl reads or sets. */
@@ -150,6 +157,18 @@ static int read_cen(const struct dev *d)
 	if (n < 1)
 		return -1;
 	return buf[0] == '1' ? 1 : buf[0] == '0' ? 0 : -1;
+}
+
+/* A line of the --speeds log. */
+static void log_speed(struct dev *d, const char *what, uint32_t hz)
+{
+	if (!d->speeds)
+		return;
+	if (hz)
+		fprintf(d->speeds, "%s %u\n", what, hz);
+	else
+		fprintf(d->speeds, "%s\n", what);
+	fflush(d->speeds);
 }
 
 /* Caller holds d->lock. */
@@ -211,6 +230,7 @@ static int reg_set(struct dev *d, enum reg reg, uint32_t v)
 		if (!v)
 			return EINVAL;
 		d->max_hz = v;
+		log_speed(d, "max_speed", v);
 		return 0;
 	default:
 		return v ? EINVAL : 0;
@@ -369,11 +389,17 @@ static void clock_frames(struct dev *d, const struct spi_ioc_transfer *x, size_t
 	size_t start = 0, end = 0, first = 0;
 
 	for (size_t i = 0; i < n; i++) {
+		uint32_t hz;
+
 		end += x[i].len;
 		if (i + 1 < n && !x[i].cs_change)
 			continue;
-		bk_sim_transfer(d->sim, tx + start, rx + start, end - start,
-				x[first].speed_hz ? x[first].speed_hz : d->max_hz,
+		hz = x[first].speed_hz ? x[first].speed_hz : d->max_hz;
+		if (hz != d->logged_hz) {
+			log_speed(d, "frame", hz);
+			d->logged_hz = hz;
+		}
+		bk_sim_transfer(d->sim, tx + start, rx + start, end - start, hz,
 				(int)(d->mode & 3));
 		if (x[i].delay_usecs)
 			bk_sim_delay(d->sim, (uint64_t)x[i].delay_usecs * 1000u);
@@ -455,6 +481,12 @@ static int is_message(unsigned int cmd)
 
 static void on_open(fuse_req_t req, struct fuse_file_info *fi)
 {
+	struct dev *d = fuse_req_userdata(req);
+
+	pthread_mutex_lock(&d->lock);
+	log_speed(d, "open", 0);
+	d->logged_hz = 0;
+	pthread_mutex_unlock(&d->lock);
 	fuse_reply_open(req, fi);
 }
 
@@ -490,7 +522,8 @@ static const struct cuse_lowlevel_ops cuse_ops = {
 #define OPT(t, f) { t, offsetof(struct conf, f), 0 }
 static const struct fuse_opt conf_opts[] = {
 	OPT("--sim=%s", sim),       OPT("--cen=%s", cen),
-	OPT("--counts=%s", counts), OPT("--name=%s", name),
+	OPT("--counts=%s", counts), OPT("--speeds=%s", speeds),
+	OPT("--name=%s", name),
 	OPT("--bufsiz=%s", bufsiz), OPT("--align=%s", align),
 	OPT("--max-speed=%s", max_speed),
 	FUSE_OPT_END
@@ -500,7 +533,8 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: spidev-cuse -f -s --sim=MODEL[,OPTS] --cen=FILE [--counts=FILE]\n"
-		"       [--name=spidev0.0] [--bufsiz=4096] [--align=8] [--max-speed=1M]\n");
+		"       [--speeds=FILE] [--name=spidev0.0] [--bufsiz=4096] [--align=8]\n"
+		"       [--max-speed=1M]\n");
 	return 2;
 }
 
@@ -551,8 +585,18 @@ static int open_dev(const struct conf *c, struct dev *d)
 		fprintf(stderr, "spidev-cuse: %s: %s\n", c->cen, strerror(errno));
 		return -1;
 	}
+	if (c->speeds) {
+		d->speeds = fopen(c->speeds, "we");
+		if (!d->speeds) {
+			fprintf(stderr, "spidev-cuse: %s: %s\n", c->speeds, strerror(errno));
+			close(d->cen_fd);
+			return -1;
+		}
+	}
 	d->sim = create_sim(c->sim);
 	if (!d->sim) {
+		if (d->speeds)
+			fclose(d->speeds);
 		close(d->cen_fd);
 		return -1;
 	}
@@ -608,6 +652,10 @@ static int close_dev(struct dev *d, const char *counts)
 		rc = -1;
 	}
 	close(d->cen_fd);
+	if (d->speeds && fclose(d->speeds)) {
+		fprintf(stderr, "spidev-cuse: writing the speed log: %s\n", strerror(errno));
+		rc = -1;
+	}
 	pthread_mutex_destroy(&d->lock);
 	return write_counts(d, counts) ? -1 : rc;
 }
@@ -635,6 +683,7 @@ static void free_conf(struct conf *c)
 	free(c->sim);
 	free(c->cen);
 	free(c->counts);
+	free(c->speeds);
 	free(c->name);
 	free(c->bufsiz);
 	free(c->align);
