@@ -229,9 +229,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The model, for the runner's table (sim/sim_uart.c). */
-extern const struct uart_sim_model uart_sim_model_gx;
-
 /* The XOR-sum of §1.2 over len bytes, continuing from sum at index start. */
 uint32_t gx_sim_xorsum(uint32_t sum, uint64_t start, const uint8_t *data,
 		       size_t len);

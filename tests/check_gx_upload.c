@@ -1211,7 +1211,8 @@ START_TEST(silent_box_times_out_at_once)
 	box_start(&box, "handshake=off");
 	t0 = wall_s();
 	GX(&r, &box, "-L", loader, "--timeout", "30", "dump", "BOOT");
-	ck_assert_msg(wall_s() - t0 < 1.0, "took %.2f s of real time", wall_s() - t0);
+	/* milliseconds; the bound leaves room for valgrind */
+	ck_assert_msg(wall_s() - t0 < 5.0, "took %.2f s of real time", wall_s() - t0);
 	assert_error(&r, 3, "no handshake from the boot ROM on sim:gx within 30 s");
 	ck_assert_uint_eq(r.outlen, 0);
 	tu_run_free(&r);
@@ -1229,7 +1230,8 @@ START_TEST(rom_window_closes)
 	box_start(&box, "rom-window=0");
 	t0 = wall_s();
 	GX(&r, &box, "-L", loader, "boot");
-	ck_assert_msg(wall_s() - t0 < 1.0, "took %.2f s of real time", wall_s() - t0);
+	ck_assert_msg(wall_s() - t0 < 5.0, "took %.2f s of real time (RUNGET's timeout is 10 s)",
+		      wall_s() - t0);
 	assert_error(&r, 3, "the boot ROM did not answer RUNGET after stage 1");
 	tu_run_free(&r);
 	box_stop(&box);

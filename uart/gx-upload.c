@@ -138,8 +138,8 @@ static const struct ub_optset optset = {
 static void help_backends(FILE *f)
 {
 	fprintf(f, "\nPorts (-p):\n");
-	/* LEAD-TODO: from ub_port_backends once the port table lands */
-	fprintf(f, "  /dev/ttyUSB0, tcp:HOST:PORT, rfc2217:HOST:PORT or sim:gx[,...]\n");
+	for (const struct ub_port_backend *b = ub_port_backends; b->name; b++)
+		fprintf(f, "  %s\n", b->usage);
 }
 
 /* ---- the loader file ---- */
