@@ -97,7 +97,7 @@ MAIN_SRCS := $(foreach p,$(PROGRAMS) $(TOOLS),$(PROGRAM_SRC_$(p)))
 # Library sources, one line per layer (its API, then its backends); a
 # backend that needs an optional library is in BACKEND_name_SRCS above.
 LIB_SRCS := common/err.c common/log.c common/parse.c common/image.c common/progress.c
-LIB_SRCS += common/options.c common/prog.c common/signals.c common/range.c common/verify.c common/voltage.c
+LIB_SRCS += common/backend.c common/options.c common/prog.c common/signals.c common/range.c common/verify.c common/voltage.c
 LIB_SRCS += common/datapath.c
 LIB_SRCS += conf/config.c
 LIB_SRCS += gpio/gpio.c

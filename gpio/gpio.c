@@ -14,10 +14,12 @@
 
 const struct ub_gpio_backend ub_gpio_backends[] = {
 #ifdef UB_HAVE_GPIOD
-	{ CHARDEV, UB_GPIOD_USAGE, ub_gpiod_open },
+	{ { CHARDEV, UB_GPIOD_USAGE }, ub_gpiod_open },
 #endif
-	{ NULL, NULL, NULL },
+	{ { NULL, NULL }, NULL },
 };
+
+const struct ub_backend_table ub_gpio_table = UB_BACKEND_TABLE(ub_gpio_backends);
 
 #ifndef UB_HAVE_GPIOD
 const char *ub_gpiod_api(void)
@@ -55,29 +57,17 @@ void ub_gpio_close(struct ub_gpio_line *line)
 
 static const struct ub_gpio_backend *find_backend(const char *name, size_t len)
 {
-	const struct ub_gpio_backend *b;
-
-	for (b = ub_gpio_backends; b->name; b++)
-		if (strlen(b->name) == len && strncmp(b->name, name, len) == 0)
-			return b;
-	return NULL;
+	return (const struct ub_gpio_backend *)ub_backend_find(&ub_gpio_table, name, len);
 }
 
 /* "; other lines: A or B", from the table, for the message without libgpiod. */
 static const char *other_backends(char *buf, size_t len)
 {
-	const struct ub_gpio_backend *b;
-	size_t used = 0;
+	char usages[200];
 
-	buf[0] = '\0';
-	for (b = ub_gpio_backends; b->name && used < len; b++) {
-		const char *sep = b == ub_gpio_backends ? "; other lines: " : b[1].name ? ", " : " or ";
-		int n = snprintf(buf + used, len - used, "%s%s", sep, b->usage);
-
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
+	if (!ub_gpio_backends[0].backend.name)
+		return "";
+	snprintf(buf, len, "; other lines: %s", ub_backend_usages(&ub_gpio_table, usages, sizeof(usages)));
 	return buf;
 }
 

@@ -6,6 +6,7 @@
 #ifndef UNBRICK_GPIO_H
 #define UNBRICK_GPIO_H
 
+#include "backend.h"
 #include "err.h"
 
 struct ub_gpio_ops {
@@ -26,12 +27,12 @@ struct ub_gpio_line {
  * library is listed only #ifdef UB_HAVE_<LIBRARY>.
  */
 struct ub_gpio_backend {
-	const char *name;   /* spec prefix: "gpiod" (later "ch341a") */
-	const char *usage;  /* one line: "gpiochipN:OFFSET or a line name such as GPIO22" */
+	struct ub_backend backend;  /* "gpiod" (later "ch341a"), "gpiochipN:OFFSET or a line name ..." */
 	int (*open)(const char *arg, const char *consumer, int initial,
 		    struct ub_gpio_line **out, struct ub_err *err);
 };
-extern const struct ub_gpio_backend ub_gpio_backends[];  /* ends with { NULL } */
+extern const struct ub_gpio_backend ub_gpio_backends[];  /* ends with a NULL name */
+extern const struct ub_backend_table ub_gpio_table;      /* the same, for common/backend.h */
 
 /*
  * Open a line and drive it to `initial`. When the text before the first ':'

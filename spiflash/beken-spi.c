@@ -104,12 +104,8 @@ static const struct ub_optset optset = {
 
 static void help_backends(FILE *f)
 {
-	fprintf(f, "\nSPI backends (--spi):\n");
-	for (const struct ub_spi_backend *b = ub_spi_backends; b->name; b++)
-		fprintf(f, "  %s\n", b->usage);
-	fprintf(f, "CEN lines (--cen):\n");
-	for (const struct ub_gpio_backend *b = ub_gpio_backends; b->name; b++)
-		fprintf(f, "  %s\n", b->usage);
+	ub_backend_print(f, "SPI backends (--spi):", &ub_spi_table);
+	ub_backend_print(f, "CEN lines (--cen):", &ub_gpio_table);
 }
 
 static const char *version_extra(void)

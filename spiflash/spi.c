@@ -10,37 +10,21 @@
 #define SPEED_MAX_HZ 200000000u
 
 const struct ub_spi_backend ub_spi_backends[] = {
-	{ "spidev", "spidev:/dev/spidevB.C[,speed=HZ][,mode=0|3]", ub_spidev_open },
-	{ "sim", "sim:MODEL[,speed=HZ][,KEY=VALUE...]", ub_spisim_open },
-	{ NULL, NULL, NULL },
+	{ { "spidev", "spidev:/dev/spidevB.C[,speed=HZ][,mode=0|3]" }, ub_spidev_open },
+	{ { "sim", "sim:MODEL[,speed=HZ][,KEY=VALUE...]" }, ub_spisim_open },
+	{ { NULL, NULL }, NULL },
 };
+
+const struct ub_backend_table ub_spi_table = UB_BACKEND_TABLE(ub_spi_backends);
 
 static const struct ub_spi_backend *find_backend(const char *name)
 {
-	const struct ub_spi_backend *b;
-
-	for (b = ub_spi_backends; b->name; b++)
-		if (strcmp(b->name, name) == 0)
-			return b;
-	return NULL;
+	return (const struct ub_spi_backend *)ub_backend_find(&ub_spi_table, name, strlen(name));
 }
 
-/* "A, B or C": every backend's usage, for the messages. */
 static const char *usages(char *buf, size_t len)
 {
-	const struct ub_spi_backend *b;
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (b = ub_spi_backends; b->name && used < len; b++) {
-		const char *sep = b == ub_spi_backends ? "" : b[1].name ? ", " : " or ";
-		int n = snprintf(buf + used, len - used, "%s%s", sep, b->usage);
-
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	return buf;
+	return ub_backend_usages(&ub_spi_table, buf, len);
 }
 
 /*
@@ -83,7 +67,7 @@ static int open_backend(const struct ub_spi_backend *b, const struct ub_spec *s,
 	char rest[sizeof(s->buf)];
 	uint32_t hz;
 
-	if (split_speed(b->name, s->opts, &hz, rest, sizeof(rest), err) ||
+	if (split_speed(b->backend.name, s->opts, &hz, rest, sizeof(rest), err) ||
 	    b->open(s->arg, rest, log, spi, err))
 		return -1;
 	spi->spec_hz = hz;

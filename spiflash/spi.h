@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backend.h"
 #include "err.h"
 #include "gpio.h"
 #include "log.h"
@@ -55,12 +56,12 @@ struct ub_spi {
  * needs an optional library is listed only #ifdef UB_HAVE_<LIBRARY>.
  */
 struct ub_spi_backend {
-	const char *name;   /* spec prefix: "spidev", "sim" */
-	const char *usage;  /* one line: "spidev:/dev/spidevB.C[,speed=HZ][,mode=0|3]" */
+	struct ub_backend backend;  /* "spidev", "spidev:/dev/spidevB.C[,speed=HZ][,mode=0|3]" */
 	int (*open)(const char *arg, const char *opts, const struct ub_log *log,
 		    struct ub_spi *spi, struct ub_err *err);
 };
-extern const struct ub_spi_backend ub_spi_backends[];  /* ends with { NULL } */
+extern const struct ub_spi_backend ub_spi_backends[];  /* ends with a NULL name */
+extern const struct ub_backend_table ub_spi_table;     /* the same, for common/backend.h */
 
 int ub_spi_open(const char *spec, const struct ub_log *log, struct ub_spi **out,
 		struct ub_err *err);

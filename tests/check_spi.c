@@ -188,11 +188,11 @@ START_TEST(spi_usages_in_man_page)
 	char *man = man_page();
 	const struct ub_spi_backend *b;
 
-	for (b = ub_spi_backends; b->name; b++) {
-		ck_assert_msg(strncmp(b->usage, b->name, strlen(b->name)) == 0 &&
-			      b->usage[strlen(b->name)] == ':',
-			      "usage '%s' does not start with '%s:'", b->usage, b->name);
-		ck_assert_msg(strstr(man, b->usage), MAN_PAGE " lacks the usage '%s'", b->usage);
+	for (b = ub_spi_backends; b->backend.name; b++) {
+		ck_assert_msg(strncmp(b->backend.usage, b->backend.name, strlen(b->backend.name)) == 0 &&
+			      b->backend.usage[strlen(b->backend.name)] == ':',
+			      "usage '%s' does not start with '%s:'", b->backend.usage, b->backend.name);
+		ck_assert_msg(strstr(man, b->backend.usage), MAN_PAGE " lacks the usage '%s'", b->backend.usage);
 	}
 	free(man);
 }
@@ -205,8 +205,8 @@ START_TEST(gpio_usages_in_man_page)
 
 	/* the character device's line is there whether or not this build has it */
 	ck_assert_msg(strstr(man, UB_GPIOD_USAGE), MAN_PAGE " lacks '%s'", UB_GPIOD_USAGE);
-	for (b = ub_gpio_backends; b->name; b++)
-		ck_assert_msg(strstr(man, b->usage), MAN_PAGE " lacks the usage '%s'", b->usage);
+	for (b = ub_gpio_backends; b->backend.name; b++)
+		ck_assert_msg(strstr(man, b->backend.usage), MAN_PAGE " lacks the usage '%s'", b->backend.usage);
 	free(man);
 }
 END_TEST
@@ -222,8 +222,8 @@ START_TEST(unknown_spi_backend_lists_every_usage)
 	ck_assert_ptr_null(spi);
 	ck_assert_int_eq(err.status, UB_EUSAGE);
 	assert_msg_has(err, "unknown SPI backend 'foo' in 'foo:bar': use ");
-	for (b = ub_spi_backends; b->name; b++)
-		assert_msg_has(err, b->usage);
+	for (b = ub_spi_backends; b->backend.name; b++)
+		assert_msg_has(err, b->backend.usage);
 }
 END_TEST
 

@@ -358,12 +358,12 @@ START_TEST(port_usages_in_man_page)
 	char *man = man_page();
 	const struct ub_port_backend *b;
 
-	for (b = ub_port_backends; b->name; b++) {
-		ck_assert_msg(!strcmp(b->name, "tty") ||
-			      (!strncmp(b->usage, b->name, strlen(b->name)) &&
-			       b->usage[strlen(b->name)] == ':'),
-			      "usage '%s' does not start with '%s:'", b->usage, b->name);
-		ck_assert_msg(strstr(man, b->usage), MAN_PAGE " lacks the usage '%s'", b->usage);
+	for (b = ub_port_backends; b->backend.name; b++) {
+		ck_assert_msg(!strcmp(b->backend.name, "tty") ||
+			      (!strncmp(b->backend.usage, b->backend.name, strlen(b->backend.name)) &&
+			       b->backend.usage[strlen(b->backend.name)] == ':'),
+			      "usage '%s' does not start with '%s:'", b->backend.usage, b->backend.name);
+		ck_assert_msg(strstr(man, b->backend.usage), MAN_PAGE " lacks the usage '%s'", b->backend.usage);
 	}
 	free(man);
 }

@@ -137,9 +137,7 @@ static const struct ub_optset optset = {
 
 static void help_backends(FILE *f)
 {
-	fprintf(f, "\nPorts (-p):\n");
-	for (const struct ub_port_backend *b = ub_port_backends; b->name; b++)
-		fprintf(f, "  %s\n", b->usage);
+	ub_backend_print(f, "Ports (-p):", &ub_port_table);
 }
 
 /* ---- the loader file ---- */

@@ -23,36 +23,23 @@ struct ub_port *ub_port_new(const struct ub_port_ops *ops, void *priv, const cha
 }
 
 const struct ub_port_backend ub_port_backends[] = {
-	{ "tty", "/dev/ttyUSB0", ub_tty_open },
-	{ "tcp", "tcp:HOST:PORT[,baud=N]", ub_tcp_open },
-	{ "rfc2217", "rfc2217:HOST:PORT", ub_rfc2217_open },
-	{ "sim", "sim:MODEL[,pty][,KEY=VALUE...]", ub_portsim_open },
-	{ NULL, NULL, NULL },
+	{ { "tty", "/dev/ttyUSB0" }, ub_tty_open },
+	{ { "tcp", "tcp:HOST:PORT[,baud=N]" }, ub_tcp_open },
+	{ { "rfc2217", "rfc2217:HOST:PORT" }, ub_rfc2217_open },
+	{ { "sim", "sim:MODEL[,pty][,KEY=VALUE...]" }, ub_portsim_open },
+	{ { NULL, NULL }, NULL },
 };
+
+const struct ub_backend_table ub_port_table = UB_BACKEND_TABLE(ub_port_backends);
 
 char *ub_port_usages(char *buf, size_t len)
 {
-	size_t used = 0;
-
-	buf[0] = 0;
-	for (size_t i = 0; ub_port_backends[i].name && used < len; i++) {
-		int n = snprintf(buf + used, len - used, "%s%s", i == 0 ? "" :
-				 ub_port_backends[i + 1].name ? ", " : " or ",
-				 ub_port_backends[i].usage);
-
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	return buf;
+	return ub_backend_usages(&ub_port_table, buf, len);
 }
 
 static const struct ub_port_backend *find_backend(const char *name)
 {
-	for (size_t i = 0; ub_port_backends[i].name; i++)
-		if (!strcmp(ub_port_backends[i].name, name))
-			return &ub_port_backends[i];
-	return NULL;
+	return (const struct ub_port_backend *)ub_backend_find(&ub_port_table, name, strlen(name));
 }
 
 /* A path, or a bare device name ("ttyUSB0"): the tty backend, spec untouched. */

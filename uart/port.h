@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "backend.h"
 #include "err.h"
 
 enum ub_parity { UB_PARITY_NONE, UB_PARITY_EVEN, UB_PARITY_ODD };
@@ -77,12 +78,12 @@ struct ub_port {
  * table (uart/port.c).
  */
 struct ub_port_backend {
-	const char *name;    /* "tty" (a path), "tcp", "rfc2217", "sim" */
-	const char *usage;   /* one line, e.g. "tcp:HOST:PORT[,baud=N]" */
+	struct ub_backend backend;  /* "tty" (a path), "tcp", ...; "tcp:HOST:PORT[,baud=N]" */
 	int (*open)(const char *arg, const char *opts, const struct ub_port_line *line,
 		    struct ub_port **out, struct ub_err *err);
 };
-extern const struct ub_port_backend ub_port_backends[];  /* ends with { NULL } */
+extern const struct ub_port_backend ub_port_backends[];  /* ends with a NULL name */
+extern const struct ub_backend_table ub_port_table;      /* the same, for common/backend.h */
 
 /* The usage lines, "A, B, C or D", into buf (cut at len - 1); returns buf. */
 char *ub_port_usages(char *buf, size_t len);
