@@ -109,7 +109,7 @@ LIB_SRCS += sim/sim_file.c sim/sim_bk72xx.c sim/sim_gx.c sim/sim_uart.c sim/sim_
 	sim/sim_uart_pty.c sim/sim_uart_step.c
 LIB_SRCS += $(BACKEND_SRCS)
 LIB := $(B)/libunbrick.a
-MANPAGES := Documentation/beken-spi.1 Documentation/gx-upload.1 Documentation/unbrick.conf.5
+MANPAGES := $(sort $(wildcard Documentation/*.1)) Documentation/unbrick.conf.5
 
 TESTS := $(patsubst tests/%.c,%,$(sort $(wildcard tests/check_*.c)))
 

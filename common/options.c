@@ -27,6 +27,10 @@ static const struct common_opt {
 	  UB_OPT_CLI_ONLY | UB_OPT_PER_COMMAND, "allow changing the boot loader's region" } },
 	{ UB_SHARE_JSON, { "json", 0, NULL, UB_OPT_JSON, UB_OPT_CLI_ONLY | UB_OPT_PER_COMMAND,
 	  "print the result as JSON" } },
+	{ UB_SHARE_PORT, { "port", 'p', "SPEC", UB_OPT_PORT, 0, "the serial port (backends below)" } },
+	{ UB_SHARE_PORT, { "reset", 0, "SEQ", UB_OPT_RESET, 0,
+	  "power/reset sequence before waiting for the ROM, e.g.\n"
+	  "dtr=1,100ms,dtr=0 or gpiochip0:17=0,200ms,gpiochip0:17=1" } },
 	{ 0, { "progress", 0, "WHEN", UB_OPT_PROGRESS, 0, "progress on stderr: auto, always or never" } },
 	{ 0, { "config", 'c', "FILE", UB_OPT_CONFIG, UB_OPT_CLI_ONLY,
 	  "config file (default $XDG_CONFIG_HOME/unbrick/unbrick.conf,\n"
@@ -92,7 +96,9 @@ void ub_common_opts_free(struct ub_common_opts *o)
 	free(o->board);
 	free(o->output);
 	free(o->backup);
-	o->config = o->board = o->output = o->backup = NULL;
+	free(o->port);
+	free(o->reset);
+	o->config = o->board = o->output = o->backup = o->port = o->reset = NULL;
 }
 
 static int parse_size(const char *name, const char *value, uint64_t *out, struct ub_err *err)
@@ -115,6 +121,8 @@ static int apply_common(struct ub_common_opts *c, int id, const char *arg, struc
 	case UB_OPT_FORCE_BOOTLOADER: c->force_bootloader = 1; return 0;
 	case UB_OPT_OUTPUT: return ub_opts_set_string(&c->output, arg, err);
 	case UB_OPT_BACKUP: return ub_opts_set_string(&c->backup, arg, err);
+	case UB_OPT_PORT: return ub_opts_set_string(&c->port, arg, err);
+	case UB_OPT_RESET: return ub_opts_set_string(&c->reset, arg, err);
 	case UB_OPT_OFFSET:
 		c->has_offset = 1;
 		return parse_size("--offset", arg, &c->offset, err);

@@ -41,6 +41,7 @@ enum ub_common_opt {
 	UB_OPT_CONFIG = 'c', UB_OPT_BOARD = 'b', UB_OPT_VERBOSE = 'v', UB_OPT_QUIET = 'q',
 	UB_OPT_HELP = 'h', UB_OPT_VERSION = 'V', UB_OPT_OUTPUT = 'o', UB_OPT_PROGRESS = 1000,
 	UB_OPT_JSON, UB_OPT_OFFSET, UB_OPT_LENGTH, UB_OPT_BACKUP, UB_OPT_FORCE_BOOTLOADER,
+	UB_OPT_PORT = 'p', UB_OPT_RESET = 1010,
 };
 
 enum ub_shared_opt {
@@ -49,6 +50,7 @@ enum ub_shared_opt {
 	UB_SHARE_RANGE = 1u << 2,             /* --offset N, --length N */
 	UB_SHARE_BACKUP = 1u << 3,            /* --backup FILE */
 	UB_SHARE_FORCE_BOOTLOADER = 1u << 4,  /* --force-bootloader */
+	UB_SHARE_PORT = 1u << 5,              /* -p SPEC, --reset SEQ: the UART programs */
 };
 
 /* The common and shared options' values. */
@@ -57,6 +59,7 @@ struct ub_common_opts {
 	int verbosity, progress, help, version;
 	int json, force_bootloader;
 	char *output, *backup;
+	char *port, *reset;
 	uint64_t offset, length;
 	int has_offset, has_length;
 };

@@ -130,3 +130,29 @@ int sim_write_file(const char *model, const char *key, const char *path,
 	free(tmp);
 	return rc;
 }
+
+int sim_open_log(FILE **f, const char *model, const char *key, const char *path,
+		 char *err, size_t errlen)
+{
+	if (*f)
+		fclose(*f);
+	*f = fopen(path, "we");
+	if (!*f) {
+		sim_set_err(err, errlen, "%s sim: %s=%s: %s", model, key, path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void sim_trace(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!f)
+		return;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	fflush(f);
+}

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 void sim_set_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -24,6 +25,16 @@ int sim_set_path(char **dst, const char *model, const char *key, const char *val
 		 char *err, size_t errlen);
 
 int sim_write_full(int fd, const uint8_t *buf, size_t n);
+
+/*
+ * trace= and rx=: open (or reopen) the log the option names; messages name
+ * "MODEL sim: KEY=PATH".
+ */
+int sim_open_log(FILE **f, const char *model, const char *key, const char *path,
+		 char *err, size_t errlen);
+
+/* One trace= line (a newline is added), flushed at once; nothing when f is NULL. */
+void sim_trace(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * Write a file through fill(ctx, fd): a temporary file beside path, then

@@ -239,22 +239,6 @@ struct gx_sim {
 
 /* ---------------------------------------------------------------- basics */
 
-static void trace(struct gx_sim *m, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void trace(struct gx_sim *m, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!m->trace)
-		return;
-	va_start(ap, fmt);
-	vfprintf(m->trace, fmt, ap);
-	va_end(ap);
-	fputc('\n', m->trace);
-	fflush(m->trace);
-}
-
 /* 1 with probability p. */
 static int chance(struct gx_sim *m, double p)
 {
@@ -344,7 +328,7 @@ static void trace_garbling(struct gx_sim *m, const char *dir, int *flag,
 			   int bad, unsigned rate)
 {
 	if (bad && !*flag)
-		trace(m, "%s garbled: host %u %s %d, device %u", dir,
+		sim_trace(m->trace, "%s garbled: host %u %s %d, device %u", dir,
 		      m->host.baud, parity_name(m->host.parity), m->host.bits,
 		      rate);
 	*flag = bad;
@@ -451,7 +435,7 @@ static void box_down(struct gx_sim *m, int held)
 
 static void do_reset(struct gx_sim *m, uint64_t now)
 {
-	trace(m, "reset");
+	sim_trace(m->trace, "reset");
 	m->stats.resets++;
 	box_down(m, 0);
 	m->power_at = now + MS(m->power_delay_ms);
@@ -463,7 +447,7 @@ static void power_on(struct gx_sim *m, uint64_t now)
 
 	m->power_at = NEVER;
 	m->ever_powered = 1;
-	trace(m, "power-on");
+	sim_trace(m->trace, "power-on");
 	if (m->handshake_off) {
 		m->box = BOX_SILENT;
 		return;
@@ -495,7 +479,7 @@ static void stage1_bad(struct gx_sim *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	trace(m, "stage1 bad: %s", why);
+	sim_trace(m->trace, "stage1 bad: %s", why);
 	m->stats.stage1_bad++;
 	m->box = BOX_SILENT;
 	m->latched = 0;
@@ -505,7 +489,7 @@ static void stage1_bad(struct gx_sim *m, const char *fmt, ...)
 static void stage1_start(struct gx_sim *m, uint64_t now)
 {
 	if (m->rom_skipped)
-		trace(m, "rom skipped %llu bytes",
+		sim_trace(m->trace, "rom skipped %llu bytes",
 		      (unsigned long long)m->rom_skipped);
 	m->box = BOX_STAGE1;
 	m->s1_phase = S1_COUNT;
@@ -521,7 +505,7 @@ static void stage1_start(struct gx_sim *m, uint64_t now)
 
 static void stage1_ok(struct gx_sim *m, uint64_t now)
 {
-	trace(m, "stage1 ok chip=0x%04x bytes=%llu", (unsigned)m->chip,
+	sim_trace(m->trace, "stage1 ok chip=0x%04x bytes=%llu", (unsigned)m->chip,
 	      (unsigned long long)m->s1_bytes);
 	m->stats.stage1_ok++;
 	m->latched = 0;
@@ -623,7 +607,7 @@ static void stage2_bad(struct gx_sim *m, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	trace(m, "stage2 bad: %s", why);
+	sim_trace(m->trace, "stage2 bad: %s", why);
 	m->stats.stage2_bad++;
 	m->box = BOX_SILENT;
 	m->latched = 0;
@@ -632,9 +616,9 @@ static void stage2_bad(struct gx_sim *m, const char *fmt, ...)
 
 static void stage2_begin(struct gx_sim *m, uint64_t now)
 {
-	trace(m, "runget");
+	sim_trace(m->trace, "runget");
 	if (m->early)
-		trace(m, "early: dropped %llu bytes before RUNGET",
+		sim_trace(m->trace, "early: dropped %llu bytes before RUNGET",
 		      (unsigned long long)m->early);
 	m->box = BOX_STAGE2;
 	m->s2_got = 0;
@@ -659,7 +643,7 @@ static void stage2_done(struct gx_sim *m, uint64_t now)
 			   m->s2_sum_want);
 		return;
 	}
-	trace(m, "stage2 ok sum=0x%08x size=%u", m->s2_sum, m->s2_size);
+	sim_trace(m->trace, "stage2 ok sum=0x%08x size=%u", m->s2_sum, m->s2_size);
 	m->stats.stage2_ok++;
 	m->latched = 0;
 	m->idle_at = NEVER;
@@ -714,7 +698,7 @@ static void reply(struct gx_sim *m, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	eol = strchr(text, '\r');
-	trace(m, "reply %.*s", eol ? (int)(eol - text) : (int)strlen(text), text);
+	sim_trace(m->trace, "reply %.*s", eol ? (int)(eol - text) : (int)strlen(text), text);
 	if (strncmp(text, "err:", 4) == 0)
 		m->stats.errors++;
 	say(m, text);
@@ -867,11 +851,11 @@ static void start_dump(struct gx_sim *m, enum target t, uint32_t addr,
 		x->flip_at = (int64_t)(sim_random(&m->rng) % len);
 		x->flip_mask = (uint8_t)(1u << (sim_random(&m->rng) & 7));
 		m->stats.flips++;
-		trace(m, "flip offset=%lld mask=0x%02x", (long long)x->flip_at,
+		sim_trace(m->trace, "flip offset=%lld mask=0x%02x", (long long)x->flip_at,
 		      x->flip_mask);
 	}
 	take_reset_at(m, x);
-	trace(m, "dump addr=0x%x len=%u xor=0x%08x", addr, len, x->xor_sum);
+	sim_trace(m->trace, "dump addr=0x%x len=%u xor=0x%08x", addr, len, x->xor_sum);
 	m->stats.dumps++;
 	m->x = x;
 	m->ls = L_DUMP;
@@ -886,7 +870,7 @@ static void start_down(struct gx_sim *m, enum target t, uint32_t addr,
 	if (!x)
 		return;
 	take_reset_at(m, x);
-	trace(m, "down addr=0x%x len=%u", addr, len);
+	sim_trace(m->trace, "down addr=0x%x len=%u", addr, len);
 	m->stats.downs++;
 	m->x = x;
 	m->ls = L_DOWN_DATA;
@@ -976,7 +960,7 @@ static void program_done(struct gx_sim *m, uint64_t now)
 	case T_FLASH:
 		memcpy(m->flash + x->addr, x->data, x->len);
 		m->stats.sectors_programmed += m->job_sectors;
-		trace(m, "program addr=0x%x len=%u sectors=%u", x->addr, x->len,
+		sim_trace(m->trace, "program addr=0x%x len=%u sectors=%u", x->addr, x->len,
 		      m->job_sectors);
 		reboot = m->down_reboot;
 		break;
@@ -984,18 +968,18 @@ static void program_done(struct gx_sim *m, uint64_t now)
 		for (uint32_t i = 0; i < x->len; i++)
 			m->otp[x->addr + i] |= x->data[i];
 		m->stats.otp_writes++;
-		trace(m, "otp program addr=0x%x len=%u", x->addr, x->len);
+		sim_trace(m->trace, "otp program addr=0x%x len=%u", x->addr, x->len);
 		break;
 	case T_SOTP:
 		for (uint32_t i = 0; i < x->len; i++)
 			m->sotp[x->addr + i] &= x->data[i];
 		m->stats.otp_writes++;
-		trace(m, "sflash_otp program addr=0x%x len=%u", x->addr, x->len);
+		sim_trace(m->trace, "sflash_otp program addr=0x%x len=%u", x->addr, x->len);
 		break;
 	}
 	loader_idle(m);
 	if (reboot) {
-		trace(m, "reboot");
+		sim_trace(m->trace, "reboot");
 		q_push(m, banner, sizeof(banner) - 1, LOADER_BAUD,
 		       now + MS(m->banner_delay_ms), EV_PROMPT);
 	} else {
@@ -1007,7 +991,7 @@ static void erase_done(struct gx_sim *m)
 {
 	memset(m->flash + m->job_addr, 0xFF, m->job_len);
 	m->stats.sectors_programmed += m->job_sectors;
-	trace(m, "erase addr=0x%x len=%u sectors=%u", m->job_addr, m->job_len,
+	sim_trace(m->trace, "erase addr=0x%x len=%u sectors=%u", m->job_addr, m->job_len,
 	      m->job_sectors);
 	m->ls = L_LINE;
 	reply(m, "flash erase: 0x%x+0x%x (%u sectors)", m->job_addr, m->job_len,
@@ -1055,11 +1039,11 @@ static void down_crc(struct gx_sim *m, uint64_t now, uint8_t b)
 	recv = (uint32_t)x->crc[0] << 24 | (uint32_t)x->crc[1] << 16 |
 	       (uint32_t)x->crc[2] << 8 | x->crc[3];
 	if (calc == recv) {
-		trace(m, "crc ok");
+		sim_trace(m->trace, "crc ok");
 		down_accepted(m, now);
 		return;
 	}
-	trace(m, "crc bad calc=0x%08x recv=0x%08x", calc, recv);
+	sim_trace(m->trace, "crc bad calc=0x%08x recv=0x%08x", calc, recv);
 	m->stats.crc_errors++;
 	loader_idle(m);
 	say(m, "\r\n");
@@ -1100,7 +1084,7 @@ static void otp_tread(struct gx_sim *m, uint32_t addr, uint32_t len)
 	{
 		const char *eol = strchr(text, '\r');
 
-		trace(m, "reply %.*s", (int)(eol ? (size_t)(eol - text) : used),
+		sim_trace(m->trace, "reply %.*s", (int)(eol ? (size_t)(eol - text) : used),
 		      text);
 	}
 	say(m, text);
@@ -1129,7 +1113,7 @@ static void otp_twrite(struct gx_sim *m, uint32_t addr, const char *hex)
 		m->otp[addr + i] |= (uint8_t)(sim_hex_digit(hex[2 * i]) << 4 |
 					      sim_hex_digit(hex[2 * i + 1]));
 	m->stats.otp_writes++;
-	trace(m, "otp program addr=0x%x len=%zu", addr, n);
+	sim_trace(m->trace, "otp program addr=0x%x len=%zu", addr, n);
 	reply(m, "gx_otp: wrote %zu bytes at 0x%x", n, addr);
 }
 
@@ -1222,7 +1206,7 @@ static void cmd_sflash_otp(struct gx_sim *m, int argc, char **argv)
 		reply(m, "sflash otp region %d erased", r);
 	} else if (strcmp(sub, "lock") == 0 && argc == 2) {
 		m->sotp_locked[r] = 1;
-		trace(m, "sflash_otp lock region=%d", r);
+		sim_trace(m->trace, "sflash_otp lock region=%d", r);
 		reply(m, "sflash otp region %d locked", r);
 	} else if (strcmp(sub, "read") == 0 || strcmp(sub, "write") == 0) {
 		sotp_rw(m, argc, argv);
@@ -1279,7 +1263,7 @@ static void trace_command(struct gx_sim *m)
 						 "\\x%02x", c);
 	}
 	text[used] = '\0';
-	trace(m, "command %s", text);
+	sim_trace(m->trace, "command %s", text);
 }
 
 static void run_line(struct gx_sim *m, uint64_t now)
@@ -1381,7 +1365,7 @@ static void advance(struct gx_sim *m, uint64_t now)
 	if (m->box == BOX_OFF && m->power_at <= now)
 		power_on(m, now);
 	if (m->box == BOX_ROM && m->window_at <= now) {
-		trace(m, "rom window expired");
+		sim_trace(m->trace, "rom window expired");
 		m->window_at = NEVER;
 		m->box = BOX_SILENT;
 		say(m, firmware_noise);
@@ -1405,7 +1389,7 @@ static void fire(struct gx_sim *m, uint64_t now, enum event ev)
 {
 	switch (ev) {
 	case EV_HANDSHAKE:
-		trace(m, "handshake");
+		sim_trace(m->trace, "handshake");
 		m->stats.handshakes++;
 		if (m->box == BOX_ROM)
 			m->window_at = now + MS(m->rom_window_ms);
@@ -1415,7 +1399,7 @@ static void fire(struct gx_sim *m, uint64_t now, enum event ev)
 			stage2_begin(m, now);
 		break;
 	case EV_PROMPT:
-		trace(m, "prompt");
+		sim_trace(m->trace, "prompt");
 		break;
 	case EV_RESET:
 		do_reset(m, now);
@@ -1435,17 +1419,17 @@ static void gx_line(void *dev, uint64_t now, const struct uart_sim_line *l)
 	    l->parity != m->host.parity || l->inpck != m->host.inpck ||
 	    l->bits != m->host.bits) {
 		if (l->bits != 8)
-			trace(m, "line baud=%u parity=%s inpck=%d bits=%d", l->baud,
+			sim_trace(m->trace, "line baud=%u parity=%s inpck=%d bits=%d", l->baud,
 			      parity_name(l->parity), l->inpck, l->bits);
 		else
-			trace(m, "line baud=%u parity=%s inpck=%d", l->baud,
+			sim_trace(m->trace, "line baud=%u parity=%s inpck=%d", l->baud,
 			      parity_name(l->parity), l->inpck);
 	}
 	m->host = *l;
 	m->have_host = 1;
 	if (l->raw && !m->raw_seen) {
 		m->raw_seen = 1;
-		trace(m, "line raw");
+		sim_trace(m->trace, "line raw");
 		if (m->box == BOX_OFF && !m->ever_powered && m->power_at == NEVER)
 			m->power_at = now + MS(m->power_delay_ms);
 	}
@@ -1459,7 +1443,7 @@ static void gx_modem(void *dev, uint64_t now, char which, int value)
 	int was = *line;
 
 	value = !!value;
-	trace(m, "modem %s=%d", which == 'd' ? "dtr" : "rts", value);
+	sim_trace(m->trace, "modem %s=%d", which == 'd' ? "dtr" : "rts", value);
 	*line = value;
 	if (m->reset_line != which || was == value)
 		return;
@@ -2048,27 +2032,14 @@ static int opt_stats(struct gx_sim *m, const char *k, const char *v, char *e, si
 	return sim_set_path(&m->stats_path, "gx", k, v, e, el);
 }
 
-static int open_log(FILE **f, const char *key, const char *path, char *err,
-		    size_t errlen)
-{
-	if (*f)
-		fclose(*f);
-	*f = fopen(path, "we");
-	if (!*f) {
-		sim_set_err(err, errlen, "gx sim: %s=%s: %s", key, path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static int opt_trace(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
 {
-	return open_log(&m->trace, k, v, e, el);
+	return sim_open_log(&m->trace, "gx", k, v, e, el);
 }
 
 static int opt_rx(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
 {
-	return open_log(&m->rx, k, v, e, el);
+	return sim_open_log(&m->rx, "gx", k, v, e, el);
 }
 
 static int opt_reset_line(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
@@ -2251,8 +2222,8 @@ static void *gx_create(const char *opts, int pace, char *err, size_t errlen)
 	}
 	if (m->start_prompt) {
 		m->ever_powered = 1;
-		trace(m, "power-on");
-		trace(m, "state prompt");
+		sim_trace(m->trace, "power-on");
+		sim_trace(m->trace, "state prompt");
 		m->box = BOX_LOADER;
 		loader_idle(m);
 	}

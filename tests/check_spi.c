@@ -170,17 +170,7 @@ static void connects(const char *spec, uint32_t speed, struct rec *r, uint32_t w
 
 static char *man_page(void)
 {
-	size_t len, i, o = 0;
-	char *text = (char *)tu_read_file(MAN_PAGE, &len);
-
-	/* roff's \- is the '-' of the usage strings */
-	for (i = 0; i < len; i++) {
-		if (text[i] == '\\' && i + 1 < len && text[i + 1] == '-')
-			i++;
-		text[o++] = text[i];
-	}
-	text[o] = '\0';
-	return text;
+	return tu_read_man_page(MAN_PAGE);
 }
 
 START_TEST(spi_usages_in_man_page)

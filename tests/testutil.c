@@ -287,3 +287,22 @@ uint8_t *tu_read_capture(const char *path, size_t *len)
 	*len = n;
 	return bytes;
 }
+
+char *tu_read_man_page(const char *path)
+{
+	size_t len, o = 0;
+	char *text = (char *)tu_read_file(path, &len);
+
+	/* roff's \- is a '-', and \fB, \fI, \fP change fonts only */
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\\' && i + 1 < len && text[i + 1] == '-')
+			i++;
+		else if (text[i] == '\\' && i + 2 < len && text[i + 1] == 'f') {
+			i += 2;
+			continue;
+		}
+		text[o++] = text[i];
+	}
+	text[o] = '\0';
+	return text;
+}

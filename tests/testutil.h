@@ -65,6 +65,9 @@ void tu_iio_put(const char *dev, const char *file, const char *text);
  */
 uint8_t *tu_read_capture(const char *path, size_t *len);
 
+/* A man page's text with roff's \- and font changes taken out; malloc'd. */
+char *tu_read_man_page(const char *path);
+
 /* Count lines in s. */
 int tu_count_lines(const char *s);
 
