@@ -6,10 +6,12 @@
  * through a real ser2net in front of that pty, over tcp: and rfc2217:.
  * Every case checks what a user sees: exit status, the one error line,
  * output files, and what the box saw (its trace, rx, stats and flash files).
+ * The files, loaders and the emulator process come from gxtest; the
+ * hostile-user cases (signals, a re-run on a streaming box) are in
+ * check_hostile_gx_upload.c.
  */
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,12 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gxtest.h"
 #include "ser2net.h"
 #include "sim_uart.h"
 #include "testutil.h"
-
-#define FLASH_SIZE (4u << 20)
-#define OTP_SIZE 1024u
 
 /*
  * VIA_SIM: gx-upload's own -p sim:gx, in model time. Each run has a fresh
@@ -36,78 +36,26 @@
 enum transport { VIA_PTY, VIA_SIM, VIA_TCP, VIA_RFC2217 };
 static enum transport via;
 
-/* Files every test shares, made once per run of the suite. */
-static char flash_img[64], otp_img[64], loader[64], taurus[64], junk[64], short_loader[64];
-
-static uint32_t rng = 12345;
-
-static uint8_t next_random(void)
-{
-	rng = rng * 1103515245u + 12345u;
-	return (uint8_t)(rng >> 16);
-}
-
-static void random_file(const char *path, size_t len)
-{
-	uint8_t *b = malloc(len);
-
-	for (size_t i = 0; i < len; i++)
-		b[i] = next_random();
-	tu_write_file(path, b, len);
-	free(b);
-}
-
-/* A loader the emulator accepts: the "toob" header, then code. */
-static void make_loader(const char *path, uint16_t chip, uint32_t baud, size_t len)
-{
-	uint8_t *b = malloc(len);
-
-	for (size_t i = 0; i < len; i++)
-		b[i] = next_random();
-	memset(b, 0, 0x20);
-	memcpy(b, "toob", 4);
-	b[5] = 1;
-	b[6] = (uint8_t)chip;
-	b[7] = (uint8_t)(chip >> 8);
-	for (int i = 0; i < 4; i++)
-		b[8 + i] = (uint8_t)(baud >> (8 * i));
-	tu_write_file(path, b, len);
-	free(b);
-}
+/* Files every test shares, made once per run of the suite, beside gxtest's. */
+static char taurus[64], junk[64], short_loader[64];
 
 static void make_files(void)
 {
 	uint8_t junk_bytes[9000];
 
-	tu_tmpfile(flash_img, sizeof(flash_img));
-	random_file(flash_img, FLASH_SIZE);
-	tu_tmpfile(otp_img, sizeof(otp_img));
-	random_file(otp_img, OTP_SIZE / 2);
-	{
-		size_t len;
-		uint8_t *half = tu_read_file(otp_img, &len);
-		uint8_t full[OTP_SIZE] = { 0 };
-
-		memcpy(full, half, len);
-		tu_write_file(otp_img, full, sizeof(full));
-		free(half);
-	}
-	tu_tmpfile(loader, sizeof(loader));
-	make_loader(loader, 0x6701, 115200, 24 * 1024);
+	gxt_make_files();
 	tu_tmpfile(taurus, sizeof(taurus));
-	make_loader(taurus, 0x6616, 100000, 24 * 1024);
+	gxt_make_loader(taurus, 0x6616, 100000, 24 * 1024);
 	tu_tmpfile(junk, sizeof(junk));
 	memset(junk_bytes, 0x5A, sizeof(junk_bytes));
 	tu_write_file(junk, junk_bytes, sizeof(junk_bytes));
 	tu_tmpfile(short_loader, sizeof(short_loader));
-	make_loader(short_loader, 0x6701, 115200, 0x20 + 1000);
+	gxt_make_loader(short_loader, 0x6701, 115200, 0x20 + 1000);
 }
 
 static void remove_files(void)
 {
-	unlink(flash_img);
-	unlink(otp_img);
-	unlink(loader);
+	gxt_remove_files();
 	unlink(taurus);
 	unlink(junk);
 	unlink(short_loader);
@@ -117,8 +65,8 @@ static void remove_files(void)
 
 struct box {
 	char spec[1024];
-	char trace[64], rx[64], save[64], stats[64];
-	struct tu_child sim;
+	struct gxt_box files;                        /* trace, rx, save, stats */
+	struct gxt_sim sim;
 	struct tu_ser2net net;
 	int slave;
 	int running;
@@ -129,21 +77,6 @@ struct box {
 	int runs;                                    /* runs that reached the box */
 	int at_prompt;                               /* the last one left the loader running */
 };
-
-static void read_slave_path(struct tu_child *c, char *path, size_t cap)
-{
-	for (int i = 0; i < 500; i++) {
-		ssize_t n = pread(c->out, path, cap - 1, 0);
-
-		if (n > 0 && memchr(path, '\n', (size_t)n)) {
-			path[n] = 0;
-			path[strcspn(path, "\n")] = 0;
-			return;
-		}
-		usleep(10000);
-	}
-	ck_abort_msg("uart-sim printed no pty path");
-}
 
 static void copy_file(const char *from, const char *to)
 {
@@ -158,24 +91,21 @@ static void copy_file(const char *from, const char *to)
 static void sim_spec(struct box *b)
 {
 	snprintf(b->spec, sizeof(b->spec), "sim:gx,image=%s,otp=%s,otp-save=%s,trace=%s,rx=%s,"
-		 "save=%s,stats=%s%s%s%s", b->runs ? b->save : flash_img, b->otp, b->otp,
-		 b->run_trace, b->run_rx, b->save, b->run_stats, *b->opts ? "," : "", b->opts,
+		 "save=%s,stats=%s%s%s%s", b->runs ? b->files.save : gxt_flash, b->otp, b->otp,
+		 b->run_trace, b->run_rx, b->files.save, b->run_stats, *b->opts ? "," : "", b->opts,
 		 !b->runs ? "" : b->at_prompt ? ",state=prompt" : ",state=rom");
 }
 
 static void box_start(struct box *b, const char *opts)
 {
-	char full[900], path[256];
+	char full[900];
 
 	memset(b, 0, sizeof(*b));
-	tu_tmpfile(b->trace, sizeof(b->trace));
-	tu_tmpfile(b->rx, sizeof(b->rx));
-	tu_tmpfile(b->save, sizeof(b->save));
-	tu_tmpfile(b->stats, sizeof(b->stats));
+	gxt_box_files(&b->files);
 	if (via == VIA_SIM) {
 		snprintf(b->opts, sizeof(b->opts), "%s", opts);
 		tu_tmpfile(b->otp, sizeof(b->otp));
-		copy_file(otp_img, b->otp);
+		copy_file(gxt_otp, b->otp);
 		tu_tmpfile(b->run_trace, sizeof(b->run_trace));
 		tu_tmpfile(b->run_rx, sizeof(b->run_rx));
 		tu_tmpfile(b->run_stats, sizeof(b->run_stats));
@@ -183,18 +113,16 @@ static void box_start(struct box *b, const char *opts)
 		sim_spec(b);
 		return;
 	}
-	snprintf(full, sizeof(full), "gx,image=%s,otp=%s,trace=%s,rx=%s,save=%s,stats=%s%s%s",
-		 flash_img, otp_img, b->trace, b->rx, b->save, b->stats, *opts ? "," : "", opts);
-	tu_spawn(&b->sim, "uart-sim", NULL, (const char *const[]){ full, NULL });
-	read_slave_path(&b->sim, path, sizeof(path));
+	snprintf(full, sizeof(full), "%s%s%s", b->files.model_spec, *opts ? "," : "", opts);
+	gxt_sim_start(&b->sim, full);
 	b->running = 1;
 	if (via == VIA_PTY) {
-		snprintf(b->spec, sizeof(b->spec), "%s", path);
+		snprintf(b->spec, sizeof(b->spec), "%s", b->sim.path);
 		return;
 	}
-	b->slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	b->slave = open(b->sim.path, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	ck_assert_int_ge(b->slave, 0);
-	ck_assert_int_eq(tu_ser2net_start(&b->net, path, 115200), 0);
+	ck_assert_int_eq(tu_ser2net_start(&b->net, b->sim.path, 115200), 0);
 	snprintf(b->spec, sizeof(b->spec), "%s",
 		 via == VIA_TCP ? b->net.raw_spec : b->net.rfc2217_spec);
 }
@@ -278,9 +206,9 @@ static void box_carry(struct box *b)
 
 	if (access(b->run_stats, F_OK) != 0)
 		return;
-	add_stats(b->run_stats, b->stats);
-	append_file(b->run_trace, b->trace);
-	append_file(b->run_rx, b->rx);
+	add_stats(b->run_stats, b->files.stats);
+	append_file(b->run_trace, b->files.trace);
+	append_file(b->run_rx, b->files.rx);
 	trace = (char *)tu_read_file(b->run_trace, &len);
 	b->at_prompt = loader_left_running(trace);
 	free(trace);
@@ -292,28 +220,20 @@ static void box_carry(struct box *b)
 /* The emulator writes its files when it stops (VIA_SIM: at the end of each run). */
 static void box_stop(struct box *b)
 {
-	struct tu_run r;
-
 	if (!b->running)
 		return;
 	if (via != VIA_PTY) {
 		tu_ser2net_stop(&b->net);
 		close(b->slave);
 	}
-	kill(b->sim.pid, SIGTERM);
-	tu_wait(&b->sim, &r);
-	ck_assert_msg(r.status == 0, "uart-sim: %s", r.err);
-	tu_run_free(&r);
+	gxt_sim_stop(&b->sim);
 	b->running = 0;
 }
 
 static void box_free(struct box *b)
 {
 	box_stop(b);
-	unlink(b->trace);
-	unlink(b->rx);
-	unlink(b->save);
-	unlink(b->stats);
+	gxt_box_free(&b->files);
 	if (via == VIA_SIM) {
 		unlink(b->otp);
 		unlink(b->run_trace);
@@ -340,28 +260,9 @@ static void gx(struct tu_run *r, struct box *b, const char *stdin_path, const ch
 
 #define GX(r, b, ...) gx(r, b, NULL, (const char *const[]){ __VA_ARGS__, NULL })
 
-static int file_has(const char *path, const char *text)
-{
-	size_t len;
-	char *data = (char *)tu_read_file(path, &len);
-	int found = strstr(data, text) != NULL;
-
-	free(data);
-	return found;
-}
-
 static void assert_ok(const struct tu_run *r)
 {
 	ck_assert_msg(r->status == 0, "exit %d: %s", r->status, r->err);
-}
-
-/* One error line, the status, and the message. */
-static void assert_error(const struct tu_run *r, int status, const char *msg)
-{
-	ck_assert_msg(r->status == status, "exit %d, want %d: %s", r->status, status, r->err);
-	ck_assert_msg(strstr(r->err, msg), "stderr lacks '%s': %s", msg, r->err);
-	ck_assert_msg(tu_count_lines(r->err) == 1, "not one line: %s", r->err);
-	ck_assert_msg(!strncmp(r->err, "gx-upload: ", 11), "%s", r->err);
 }
 
 static int slice_equals(const char *path, const char *image, size_t at, size_t len)
@@ -416,17 +317,17 @@ START_TEST(boot_sends_the_captured_bytes)
 	box_stop(&box);
 	a = tu_read_capture(s1, &alen);
 	b = tu_read_capture(s2, &blen);
-	rx = tu_read_file(box.rx, &rxlen);
+	rx = tu_read_file(box.files.rx, &rxlen);
 	/* One "\n" probes for a running loader before the ROM speaks. */
 	ck_assert_uint_eq(rxlen, 1 + alen + blen);
 	ck_assert_int_eq(rx[0], '\n');
 	ck_assert_msg(!memcmp(rx + 1, a, alen), "stage 1 differs from sent_000001");
 	ck_assert_msg(!memcmp(rx + 1 + alen, b, blen), "\"boot\" + stage 2 differ from sent_000002");
-	ck_assert(file_has(box.trace, "stage1 ok chip=0x6701 bytes=8197"));
-	ck_assert(file_has(box.trace, "stage2 ok sum=0x00c2341b size=148028"));
+	ck_assert(gxt_file_has(box.files.trace, "stage1 ok chip=0x6701 bytes=8197"));
+	ck_assert(gxt_file_has(box.files.trace, "stage2 ok sum=0x00c2341b size=148028"));
 	/* Over the network ser2net sets the pty, with its own termios. */
 	if (via == VIA_PTY || via == VIA_SIM)
-		ck_assert(file_has(box.trace, "line baud=115200 parity=none inpck=1"));
+		ck_assert(gxt_file_has(box.files.trace, "line baud=115200 parity=none inpck=1"));
 	free(a);
 	free(b);
 	free(rx);
@@ -442,21 +343,21 @@ START_TEST(info_text_and_json)
 	struct tu_run r;
 
 	box_start(&box, "");
-	GX(&r, &box, "-L", loader, "info");
+	GX(&r, &box, "-L", gxt_loader, "info");
 	assert_ok(&r);
 	ck_assert_ptr_nonnull(strstr(r.out, "board:  6702H5"));
 	ck_assert_ptr_nonnull(strstr(r.out, "flash:  EN25Q32, 4096 KiB"));
 	ck_assert_ptr_nonnull(strstr(r.out, "KERNEL   raw      0x00020000    2752512"));
 	tu_run_free(&r);
 	/* The loader is still at its prompt: no second upload, no table either. */
-	GX(&r, &box, "-L", loader, "--json", "info");
-	assert_error(&r, 2, "info needs the partition table");
+	GX(&r, &box, "-L", gxt_loader, "--json", "info");
+	gxt_assert_error(&r, 2, "info needs the partition table");
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert_uint_eq(tu_stat(box.stats, "stage2_ok"), 1);
+	ck_assert_uint_eq(tu_stat(box.files.stats, "stage2_ok"), 1);
 	box_free(&box);
 	box_start(&box, "");
-	GX(&r, &box, "-L", loader, "--json", "info");
+	GX(&r, &box, "-L", gxt_loader, "--json", "info");
 	assert_ok(&r);
 	ck_assert_ptr_nonnull(strstr(r.out, "{\"chip\": \"gemini\", \"board\": \"6702H5\", "
 				 "\"flash\": {\"model\": \"EN25Q32\", \"size\": 4194304}"));
@@ -486,9 +387,9 @@ START_TEST(dump_each_partition)
 
 	tmp_out(out, sizeof(out));
 	box_start(&box, "");
-	GX(&r, &box, "-L", loader, "dump", parts[_i].name, "-o", out);
+	GX(&r, &box, "-L", gxt_loader, "dump", parts[_i].name, "-o", out);
 	assert_ok(&r);
-	ck_assert_msg(slice_equals(out, flash_img, parts[_i].start, parts[_i].size),
+	ck_assert_msg(slice_equals(out, gxt_flash, parts[_i].start, parts[_i].size),
 		      "%s differs", parts[_i].name);
 	tu_run_free(&r);
 	unlink(out);
@@ -504,10 +405,10 @@ START_TEST(dump_address_to_stdout)
 
 	tmp_out(out, sizeof(out));
 	box_start(&box, "");
-	GX(&r, &box, "-L", loader, "dump", "0x3ff000");
+	GX(&r, &box, "-L", gxt_loader, "dump", "0x3ff000");
 	assert_ok(&r);
 	tu_write_file(out, r.out, r.outlen);
-	ck_assert(slice_equals(out, flash_img, 0x3ff000, 0x1000));
+	ck_assert(slice_equals(out, gxt_flash, 0x3ff000, 0x1000));
 	tu_run_free(&r);
 	box_free(&box);
 	unlink(out);
@@ -523,10 +424,10 @@ START_TEST(write_then_dump_back)
 	uint8_t *saved, *orig, *mine;
 
 	tu_tmpfile(img, sizeof(img));
-	random_file(img, 200000);
+	gxt_random_file(img, 200000);
 	tmp_out(out, sizeof(out));
 	box_start(&box, "");
-	GX(&r, &box, "-L", loader, "write", "KERNEL", img);
+	GX(&r, &box, "-L", gxt_loader, "write", "KERNEL", img);
 	assert_ok(&r);
 	tu_run_free(&r);
 	GX(&r, &box, "dump", "0x20000", "200000", "-o", out);
@@ -534,15 +435,15 @@ START_TEST(write_then_dump_back)
 	ck_assert(tu_files_equal(out, img));
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert(file_has(box.trace, "command serialdown KERNEL 200000"));
-	ck_assert(file_has(box.trace, "crc ok"));
-	saved = tu_read_file(box.save, &len);
-	orig = tu_read_file(flash_img, &len);
+	ck_assert(gxt_file_has(box.files.trace, "command serialdown KERNEL 200000"));
+	ck_assert(gxt_file_has(box.files.trace, "crc ok"));
+	saved = tu_read_file(box.files.save, &len);
+	orig = tu_read_file(gxt_flash, &len);
 	mine = tu_read_file(img, &len);
 	ck_assert_mem_eq(saved + 0x20000, mine, 200000);
 	ck_assert_mem_eq(saved, orig, 0x20000);
 	ck_assert_mem_eq(saved + 0x20000 + 200000, orig + 0x20000 + 200000,
-			 FLASH_SIZE - 0x20000 - 200000);
+			 GXT_FLASH_SIZE - 0x20000 - 200000);
 	free(saved);
 	free(orig);
 	free(mine);
@@ -559,16 +460,16 @@ START_TEST(write_into_boot_needs_force)
 	struct tu_run r;
 
 	tu_tmpfile(img, sizeof(img));
-	random_file(img, 4096);
+	gxt_random_file(img, 4096);
 	box_start(&box, "");
-	GX(&r, &box, "-L", loader, "write", "0x8000", img);
-	assert_error(&r, 2, "would change the BOOT partition (0x000000-0x010000)");
+	GX(&r, &box, "-L", gxt_loader, "write", "0x8000", img);
+	gxt_assert_error(&r, 2, "would change the BOOT partition (0x000000-0x010000)");
 	tu_run_free(&r);
-	GX(&r, &box, "-L", loader, "--force-bootloader", "write", "0x8000", img);
+	GX(&r, &box, "-L", gxt_loader, "--force-bootloader", "write", "0x8000", img);
 	assert_ok(&r);
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert_uint_eq(tu_stat(box.stats, "downs"), 1);
+	ck_assert_uint_eq(tu_stat(box.files.stats, "downs"), 1);
 	box_free(&box);
 	unlink(img);
 }
@@ -588,12 +489,12 @@ START_TEST(otp_read_and_write)
 	memset(set, 0x81, sizeof(set));
 	tu_write_file(bits, set, sizeof(set));
 	box_start(&box, "");
-	GX(&r, &box, "-L", loader, "otp-read", "0", "1024", "-o", out);
+	GX(&r, &box, "-L", gxt_loader, "otp-read", "0", "1024", "-o", out);
 	assert_ok(&r);
-	ck_assert(tu_files_equal(out, otp_img));
+	ck_assert(tu_files_equal(out, gxt_otp));
 	tu_run_free(&r);
 	GX(&r, &box, "otp-write", "0x300", bits);
-	assert_error(&r, 2, "OTP writes cannot be undone; add --irreversible");
+	gxt_assert_error(&r, 2, "OTP writes cannot be undone; add --irreversible");
 	tu_run_free(&r);
 	/* 0x000-0x1FF has bits set that the file clears: refused, nothing written. */
 	GX(&r, &box, "--irreversible", "otp-write", "0x10", bits);
@@ -612,7 +513,7 @@ START_TEST(otp_read_and_write)
 	free(saved);
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert_uint_eq(tu_stat(box.stats, "otp_writes"), 1);
+	ck_assert_uint_eq(tu_stat(box.files.stats, "otp_writes"), 1);
 	box_free(&box);
 	unlink(out);
 	unlink(bits);
@@ -625,7 +526,7 @@ START_TEST(sflash_otp_and_cmd)
 	struct tu_run r;
 
 	box_start(&box, "");
-	GX(&r, &box, "-L", loader, "sflash-otp", "status");
+	GX(&r, &box, "-L", gxt_loader, "sflash-otp", "status");
 	assert_ok(&r);
 	ck_assert_ptr_nonnull(strstr(r.out, "sflash otp: 3 regions x 256 B"));
 	tu_run_free(&r);
@@ -647,16 +548,16 @@ START_TEST(corrupted_dumps_are_retried)
 
 	tmp_out(out, sizeof(out));
 	box_start(&box, "flip=2");
-	gx(&r, &box, NULL, (const char *const[]){ "-L", loader, "-v", "dump", "BOOT", "-o", out,
+	gx(&r, &box, NULL, (const char *const[]){ "-L", gxt_loader, "-v", "dump", "BOOT", "-o", out,
 						 NULL });
 	assert_ok(&r);
-	ck_assert(slice_equals(out, flash_img, 0, 64 << 10));
+	ck_assert(slice_equals(out, gxt_flash, 0, 64 << 10));
 	ck_assert_ptr_nonnull(strstr(r.err, "retrying 'serialdump 0x0 65536' (2 of 3)"));
 	ck_assert_ptr_null(strstr(r.err, "(3 of 3)"));
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert_uint_eq(tu_stat(box.stats, "flips"), 2);
-	ck_assert_uint_eq(tu_stat(box.stats, "dumps"), 3);
+	ck_assert_uint_eq(tu_stat(box.files.stats, "flips"), 2);
+	ck_assert_uint_eq(tu_stat(box.files.stats, "dumps"), 3);
 	box_free(&box);
 	unlink(out);
 }
@@ -670,8 +571,8 @@ START_TEST(checksum_mismatch_leaves_no_file)
 
 	tmp_out(out, sizeof(out));
 	box_start(&box, "flip=5");
-	GX(&r, &box, "-L", loader, "--retries", "2", "dump", "TABLE", "-o", out);
-	assert_error(&r, 1, "'serialdump 0x10000 512' failed its XOR-sum or stopped short 3 times");
+	GX(&r, &box, "-L", gxt_loader, "--retries", "2", "dump", "TABLE", "-o", out);
+	gxt_assert_error(&r, 1, "'serialdump 0x10000 512' failed its XOR-sum or stopped short 3 times");
 	ck_assert(!exists(out));
 	tu_run_free(&r);
 	box_free(&box);
@@ -686,13 +587,13 @@ START_TEST(box_reset_mid_dump_is_recovered)
 
 	tmp_out(out, sizeof(out));
 	box_start(&box, "reset-at=20000");
-	GX(&r, &box, "-L", loader, "dump", "LOGO", "-o", out);
+	GX(&r, &box, "-L", gxt_loader, "dump", "LOGO", "-o", out);
 	assert_ok(&r);
-	ck_assert(slice_equals(out, flash_img, 0x10200, 65024));
+	ck_assert(slice_equals(out, gxt_flash, 0x10200, 65024));
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert_uint_eq(tu_stat(box.stats, "resets"), 1);
-	ck_assert_uint_eq(tu_stat(box.stats, "stage2_ok"), 2);
+	ck_assert_uint_eq(tu_stat(box.files.stats, "resets"), 1);
+	ck_assert_uint_eq(tu_stat(box.files.stats, "stage2_ok"), 2);
 	box_free(&box);
 	unlink(out);
 }
@@ -707,20 +608,20 @@ START_TEST(dropped_and_delayed_bytes)
 
 	tmp_out(out, sizeof(out));
 	box_start(&box, "drop-rate=0.003,seed=7");
-	GX(&r, &box, "-L", loader, "--retries", "10", "dump", "TABLE", "-o", out);
+	GX(&r, &box, "-L", gxt_loader, "--retries", "10", "dump", "TABLE", "-o", out);
 	assert_ok(&r);
-	ck_assert(slice_equals(out, flash_img, 0x10000, 512));
+	ck_assert(slice_equals(out, gxt_flash, 0x10000, 512));
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert_uint_gt(tu_stat(box.stats, "drops"), 0);
+	ck_assert_uint_gt(tu_stat(box.files.stats, "drops"), 0);
 	box_free(&box);
 	box_start(&box, "delay-rate=0.0005,delay=300,seed=3");
-	GX(&r, &box, "-L", loader, "dump", "BOOT", "-o", out);
+	GX(&r, &box, "-L", gxt_loader, "dump", "BOOT", "-o", out);
 	assert_ok(&r);
-	ck_assert(slice_equals(out, flash_img, 0, 64 << 10));
+	ck_assert(slice_equals(out, gxt_flash, 0, 64 << 10));
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert_uint_gt(tu_stat(box.stats, "delays"), 0);
+	ck_assert_uint_gt(tu_stat(box.files.stats, "delays"), 0);
 	box_free(&box);
 	unlink(out);
 }
@@ -738,14 +639,14 @@ START_TEST(prompt_already_there)
 	box_start(&box, "state=prompt");
 	GX(&r, &box, "dump", "0x10000", "512", "-o", out);
 	assert_ok(&r);
-	ck_assert(slice_equals(out, flash_img, 0x10000, 512));
+	ck_assert(slice_equals(out, gxt_flash, 0x10000, 512));
 	tu_run_free(&r);
 	GX(&r, &box, "dump", "BOOT");
-	assert_error(&r, 2, "BOOT needs the partition table, which the loader prints only when "
+	gxt_assert_error(&r, 2, "BOOT needs the partition table, which the loader prints only when "
 		     "it starts");
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert_uint_eq(tu_stat(box.stats, "handshakes"), 0);
+	ck_assert_uint_eq(tu_stat(box.files.stats, "handshakes"), 0);
 	box_free(&box);
 	unlink(out);
 }
@@ -761,13 +662,13 @@ START_TEST(taurus_rom_stage_at_100000)
 	box_start(&box, "loader-chip=0x6616,rom-baud=100000,power-delay=500");
 	GX(&r, &box, "-L", taurus, "boot");
 	if (via == VIA_TCP) {
-		assert_error(&r, 2, "is a raw TCP port at 115200 baud; it cannot switch to 100000 baud");
+		gxt_assert_error(&r, 2, "is a raw TCP port at 115200 baud; it cannot switch to 100000 baud");
 	} else {
 		assert_ok(&r);
 		box_stop(&box);
-		ck_assert(file_has(box.trace, "line baud=100000"));
-		ck_assert(file_has(box.trace, "stage1 ok chip=0x6616 bytes=8197"));
-		ck_assert(file_has(box.trace, "stage2 ok"));
+		ck_assert(gxt_file_has(box.files.trace, "line baud=100000"));
+		ck_assert(gxt_file_has(box.files.trace, "stage1 ok chip=0x6616 bytes=8197"));
+		ck_assert(gxt_file_has(box.files.trace, "stage2 ok"));
 	}
 	tu_run_free(&r);
 	box_free(&box);
@@ -781,12 +682,12 @@ START_TEST(rom_baud_option)
 	struct tu_run r;
 
 	box_start(&box, "rom-baud=100000,power-delay=500");
-	GX(&r, &box, "-L", loader, "-B", "100000", "boot");
+	GX(&r, &box, "-L", gxt_loader, "-B", "100000", "boot");
 	assert_ok(&r);
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert(file_has(box.trace, "line baud=100000"));
-	ck_assert(file_has(box.trace, "stage2 ok"));
+	ck_assert(gxt_file_has(box.files.trace, "line baud=100000"));
+	ck_assert(gxt_file_has(box.files.trace, "stage2 ok"));
 	box_free(&box);
 }
 END_TEST
@@ -840,7 +741,7 @@ START_TEST(bad_input)
 		const char *a = bad[_i].args[i];
 
 		argv[n++] = !strcmp(a, "@junk") ? junk : !strcmp(a, "@short") ? short_loader :
-			    !strcmp(a, "@loader") ? loader : a;
+			    !strcmp(a, "@loader") ? gxt_loader : a;
 	}
 	if (dumps) {
 		argv[n++] = "-o";
@@ -848,14 +749,14 @@ START_TEST(bad_input)
 	}
 	argv[n] = NULL;
 	gx(&r, &box, NULL, argv);
-	assert_error(&r, bad[_i].status, bad[_i].msg);
+	gxt_assert_error(&r, bad[_i].status, bad[_i].msg);
 	ck_assert_msg(!exists(out), "%s left an output file", bad[_i].msg);
 	tu_run_free(&r);
 	box_stop(&box);
-	if (nonempty(box.stats))
-		ck_assert_uint_eq(tu_stat(box.stats, "downs"), 0);
+	if (nonempty(box.files.stats))
+		ck_assert_uint_eq(tu_stat(box.files.stats, "downs"), 0);
 	if (bad[_i].early)
-		ck_assert_msg(!nonempty(box.rx), "%s: bytes reached the box", bad[_i].msg);
+		ck_assert_msg(!nonempty(box.files.rx), "%s: bytes reached the box", bad[_i].msg);
 	box_free(&box);
 }
 END_TEST
@@ -863,18 +764,17 @@ END_TEST
 START_TEST(missing_and_busy_ports)
 {
 	struct tu_run r;
-	struct tu_child sim;
-	char path[256];
+	struct gxt_sim sim;
 	int fd;
 
 	if (via == VIA_SIM) {
 		char want[200], known[100];
 
 		tu_run(&r, "gx-upload", NULL, NULL, (const char *const[]){
-			"-p", "sim:nosuch", "-L", loader, "boot", NULL });
+			"-p", "sim:nosuch", "-L", gxt_loader, "boot", NULL });
 		snprintf(want, sizeof(want), "sim:nosuch: unknown emulator 'nosuch' (known: %s)",
 			 uart_sim_model_names(known, sizeof(known)));
-		assert_error(&r, 2, want);
+		gxt_assert_error(&r, 2, want);
 		tu_run_free(&r);
 		return;
 	}
@@ -882,29 +782,26 @@ START_TEST(missing_and_busy_ports)
 		/* Nothing listens on port 1 of this host. */
 		tu_run(&r, "gx-upload", NULL, NULL, (const char *const[]){
 			"-p", via == VIA_TCP ? "tcp:127.0.0.1:1" : "rfc2217:127.0.0.1:1",
-			"-L", loader, "boot", NULL });
+			"-L", gxt_loader, "boot", NULL });
 		ck_assert_msg(r.status == 3 && tu_count_lines(r.err) == 1, "exit %d: %s", r.status,
 			      r.err);
 		tu_run_free(&r);
 		return;
 	}
 	tu_run(&r, "gx-upload", NULL, NULL, (const char *const[]){
-		"-p", "/dev/ttyNOSUCH9", "-L", loader, "boot", NULL });
-	assert_error(&r, 3, "no serial port /dev/ttyNOSUCH9");
+		"-p", "/dev/ttyNOSUCH9", "-L", gxt_loader, "boot", NULL });
+	gxt_assert_error(&r, 3, "no serial port /dev/ttyNOSUCH9");
 	tu_run_free(&r);
-	tu_spawn(&sim, "uart-sim", NULL, (const char *const[]){ "gx", NULL });
-	read_slave_path(&sim, path, sizeof(path));
-	fd = open(path, O_RDWR | O_NOCTTY);
+	gxt_sim_start(&sim, "gx");
+	fd = open(sim.path, O_RDWR | O_NOCTTY);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
-	tu_run(&r, "gx-upload", NULL, NULL, (const char *const[]){ "-p", path, "-L", loader,
-								   "boot", NULL });
-	assert_error(&r, 3, "is in use by another program");
+	tu_run(&r, "gx-upload", NULL, NULL, (const char *const[]){ "-p", sim.path, "-L",
+								   gxt_loader, "boot", NULL });
+	gxt_assert_error(&r, 3, "is in use by another program");
 	tu_run_free(&r);
 	close(fd);
-	kill(sim.pid, SIGTERM);
-	tu_wait(&sim, &r);
-	tu_run_free(&r);
+	gxt_sim_stop(&sim);
 }
 END_TEST
 
@@ -915,17 +812,17 @@ START_TEST(reset_sequence_on_dtr)
 	struct tu_run r;
 
 	box_start(&box, "reset-line=dtr,power-delay=1000");
-	GX(&r, &box, "-L", loader, "--reset", "dtr=1,20ms,dtr=0", "boot");
+	GX(&r, &box, "-L", gxt_loader, "--reset", "dtr=1,20ms,dtr=0", "boot");
 	if (via == VIA_TCP) {
-		assert_error(&r, 2, "--reset sets dtr, but tcp:127.0.0.1:");
+		gxt_assert_error(&r, 2, "--reset sets dtr, but tcp:127.0.0.1:");
 	} else if (via == VIA_PTY) {
-		assert_error(&r, 2, "has no DTR line (a pty, a raw TCP port or an adapter without "
+		gxt_assert_error(&r, 2, "has no DTR line (a pty, a raw TCP port or an adapter without "
 			     "modem lines)");
 	} else if (via == VIA_SIM) {
 		assert_ok(&r);
 		box_stop(&box);
-		ck_assert(file_has(box.trace, "modem dtr=1\nmodem dtr=0\n"));
-		ck_assert(file_has(box.trace, "reset"));
+		ck_assert(gxt_file_has(box.files.trace, "modem dtr=1\nmodem dtr=0\n"));
+		ck_assert(gxt_file_has(box.files.trace, "reset"));
 	}
 	tu_run_free(&r);
 	box_free(&box);
@@ -964,7 +861,7 @@ START_TEST(boot_variants)
 	const char *chip = strstr(handshakes[_i].opts, "loader-chip=");
 
 	tu_tmpfile(path, sizeof(path));
-	make_loader(path, chip ? (uint16_t)strtoul(chip + 12, NULL, 16) : 0x6701, 115200,
+	gxt_make_loader(path, chip ? (uint16_t)strtoul(chip + 12, NULL, 16) : 0x6701, 115200,
 		    24 * 1024);
 	snprintf(opts, sizeof(opts), "%s", handshakes[_i].opts);
 	box_start(&box, opts);
@@ -973,7 +870,7 @@ START_TEST(boot_variants)
 	ck_assert_uint_eq(r.outlen, 512);
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert_msg(file_has(box.trace, handshakes[_i].trace), "%s: no '%s' in the trace",
+	ck_assert_msg(gxt_file_has(box.files.trace, handshakes[_i].trace), "%s: no '%s' in the trace",
 		      handshakes[_i].opts, handshakes[_i].trace);
 	box_free(&box);
 	unlink(path);
@@ -984,25 +881,26 @@ END_TEST
 START_TEST(legacy_loader)
 {
 	char path[64], out[64];
-	uint8_t *b = malloc(20000);
+	size_t len;
+	uint8_t *b;
 	struct box box;
 	struct tu_run r;
 
-	for (size_t i = 0; i < 20000; i++)
-		b[i] = next_random();
-	memcpy(b, "\x11\x32\x01\x00", 4);
 	tu_tmpfile(path, sizeof(path));
-	tu_write_file(path, b, 20000);
+	gxt_random_file(path, 20000);
+	b = tu_read_file(path, &len);
+	memcpy(b, "\x11\x32\x01\x00", 4);
+	tu_write_file(path, b, len);
 	free(b);
 	tmp_out(out, sizeof(out));
 	box_start(&box, "legacy=1,loader-chip=0x3211");
 	GX(&r, &box, "-L", path, "dump", "BOOT", "-o", out);
 	assert_ok(&r);
 	ck_assert_ptr_nonnull(strstr(r.err, "this legacy loader sends no XOR-sums"));
-	ck_assert(slice_equals(out, flash_img, 0, 64 << 10));
+	ck_assert(slice_equals(out, gxt_flash, 0, 64 << 10));
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert(file_has(box.trace, "stage2 ok"));
+	ck_assert(gxt_file_has(box.files.trace, "stage2 ok"));
 	box_free(&box);
 	unlink(path);
 	unlink(out);
@@ -1025,10 +923,10 @@ START_TEST(chip_lookup_and_board_profile)
 	box_free(&box);
 	box_start(&box, "");
 	GX(&r, &box, "--loader-dir", dir, "--chip", "cygnus", "boot");
-	assert_error(&r, 2, "--chip 'cygnus' matches several loaders in");
+	gxt_assert_error(&r, 2, "--chip 'cygnus' matches several loaders in");
 	tu_run_free(&r);
 	GX(&r, &box, "--loader-dir", dir, "--chip", "gx6677", "boot");
-	assert_error(&r, 2, "no loader for 'gx6677' in");
+	gxt_assert_error(&r, 2, "no loader for 'gx6677' in");
 	tu_run_free(&r);
 	box_free(&box);
 	box_start(&box, "reset-line=rts,power-delay=300");
@@ -1041,7 +939,7 @@ START_TEST(chip_lookup_and_board_profile)
 		char *at = strstr(text, "@T"), rest[1024];
 
 		snprintf(rest, sizeof(rest), "%s", at + 2);
-		snprintf(at, sizeof(text) - (size_t)(at - text), "%s%s", box.trace, rest);
+		snprintf(at, sizeof(text) - (size_t)(at - text), "%s%s", box.files.trace, rest);
 	}
 	tu_write_file(conf, text, strlen(text));
 	tu_run(&r, "gx-upload", NULL, NULL, (const char *const[]){ "-c", conf, "-b", "stb", "-q",
@@ -1050,7 +948,7 @@ START_TEST(chip_lookup_and_board_profile)
 	ck_assert(r.outlen == 512);
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert(file_has(box.trace, "modem rts=1\nmodem rts=0\n"));
+	ck_assert(gxt_file_has(box.files.trace, "modem rts=1\nmodem rts=0\n"));
 	box_free(&box);
 	unlink(conf);
 }
@@ -1065,94 +963,13 @@ START_TEST(shell_from_a_pipe)
 	tu_tmpfile(in, sizeof(in));
 	tu_write_file(in, "flash badinfo\nsflash_otp getregion\n", 35);
 	box_start(&box, "");
-	gx(&r, &box, in, (const char *const[]){ "-L", loader, "shell", NULL });
+	gx(&r, &box, in, (const char *const[]){ "-L", gxt_loader, "shell", NULL });
 	assert_ok(&r);
 	ck_assert_msg(strstr(r.out, "flash badinfo: no bad blocks") &&
 		      strstr(r.out, "sflash otp region: "), "%s", r.out);
 	tu_run_free(&r);
 	box_free(&box);
 	unlink(in);
-}
-END_TEST
-
-/* ---- a re-run while the box still streams (issue 8 item 3) ---- */
-
-/* Wait until the box's trace has text, up to 10 s. */
-static void wait_for_trace(const struct box *b, const char *text)
-{
-	for (int i = 0; i < 1000 && !file_has(b->trace, text); i++)
-		usleep(10000);
-	ck_assert_msg(file_has(b->trace, text), "no '%s' in the trace", text);
-}
-
-static int count_lines_starting(const char *path, const char *prefix)
-{
-	size_t len, pl = strlen(prefix);
-	char *data = (char *)tu_read_file(path, &len);
-	int n = 0;
-
-	for (char *line = data; line; line = strchr(line, '\n')) {
-		if (*line == '\n')
-			line++;
-		n += !strncmp(line, prefix, pl);
-	}
-	free(data);
-	return n;
-}
-
-/*
- * Ctrl-C during a dump, then gx-upload again at once, on a box that lives
- * across runs (a pty): the loader is still sending the dump, whose data is
- * full of windows like the ROM's burst (00 11 22 58). The second run must
- * reuse the loader, and the box must see no junk commands.
- */
-START_TEST(rerun_after_interrupted_dump)
-{
-	char img[64], out[64], opts[128];
-	const char *argv[12] = { "-p", NULL, "-q", "dump", "0x20000", "20000", "-o", NULL, NULL };
-	size_t len;
-	uint8_t *flash;
-	struct box box;
-	struct tu_child child;
-	struct tu_run r;
-
-	if (via != VIA_PTY)
-		return;  /* the box must outlive a run, and ser2net would close it */
-	tu_tmpfile(img, sizeof(img));
-	flash = tu_read_file(flash_img, &len);
-	for (size_t i = 0x20000; i < 0x20000 + 20000; i += 300)
-		memcpy(flash + i, "\x00\x11\x22\x58", 4);
-	tu_write_file(img, flash, len);
-	tmp_out(out, sizeof(out));
-	snprintf(opts, sizeof(opts), "image=%s,pace=1", img);
-	box_start(&box, opts);
-	GX(&r, &box, "-L", loader, "boot");
-	assert_ok(&r);
-	tu_run_free(&r);
-	/* 20000 bytes take 1.7 s at line rate: stop the dump in the middle. */
-	argv[1] = box.spec;
-	argv[7] = out;
-	tu_spawn(&child, "gx-upload", NULL, argv);
-	wait_for_trace(&box, "dump addr=0x20000 len=20000");
-	usleep(300000);
-	kill(child.pid, SIGINT);
-	tu_wait(&child, &r);
-	ck_assert_msg(r.status == 130, "exit %d: %s", r.status, r.err);
-	tu_run_free(&r);
-	GX(&r, &box, "-L", loader, "dump", "0x20000", "16");
-	assert_ok(&r);
-	ck_assert_uint_eq(r.outlen, 16);
-	ck_assert_mem_eq(r.out, flash + 0x20000, 16);
-	tu_run_free(&r);
-	box_stop(&box);
-	ck_assert_int_eq(count_lines_starting(box.trace, "command "), 2);
-	ck_assert(file_has(box.trace, "command serialdump 0x20000 20000\n"));
-	ck_assert(file_has(box.trace, "command serialdump 0x20000 16\n"));
-	ck_assert_uint_eq(tu_stat(box.stats, "handshakes"), 1);
-	box_free(&box);
-	free(flash);
-	unlink(img);
-	unlink(out);
 }
 END_TEST
 
@@ -1169,7 +986,7 @@ START_TEST(loader_directory_is_named)
 	ck_assert_int_eq(mkdir(dir, 0700), 0);
 	box_start(&box, "");
 	GX(&r, &box, "-L", dir, "boot");
-	assert_error(&r, 2, "is a directory: give the .boot file in it");
+	gxt_assert_error(&r, 2, "is a directory: give the .boot file in it");
 	tu_run_free(&r);
 	box_free(&box);
 	rmdir(dir);
@@ -1183,8 +1000,8 @@ START_TEST(rom_at_another_baud_mentions_b)
 	struct tu_run r;
 
 	box_start(&box, "rom-baud=100000,power-delay=400");
-	GX(&r, &box, "-L", loader, "--timeout", "2", "boot");
-	assert_error(&r, 3, "at 115200 baud: does the box's ROM run at another rate? give it "
+	GX(&r, &box, "-L", gxt_loader, "--timeout", "2", "boot");
+	gxt_assert_error(&r, 3, "at 115200 baud: does the box's ROM run at another rate? give it "
 		     "with -B");
 	tu_run_free(&r);
 	box_free(&box);
@@ -1210,10 +1027,10 @@ START_TEST(silent_box_times_out_at_once)
 
 	box_start(&box, "handshake=off");
 	t0 = wall_s();
-	GX(&r, &box, "-L", loader, "--timeout", "30", "dump", "BOOT");
+	GX(&r, &box, "-L", gxt_loader, "--timeout", "30", "dump", "BOOT");
 	/* milliseconds; the bound leaves room for valgrind */
 	ck_assert_msg(wall_s() - t0 < 5.0, "took %.2f s of real time", wall_s() - t0);
-	assert_error(&r, 3, "no handshake from the boot ROM on sim:gx within 30 s");
+	gxt_assert_error(&r, 3, "no handshake from the boot ROM on sim:gx within 30 s");
 	ck_assert_uint_eq(r.outlen, 0);
 	tu_run_free(&r);
 	box_free(&box);
@@ -1229,14 +1046,14 @@ START_TEST(rom_window_closes)
 
 	box_start(&box, "rom-window=0");
 	t0 = wall_s();
-	GX(&r, &box, "-L", loader, "boot");
+	GX(&r, &box, "-L", gxt_loader, "boot");
 	ck_assert_msg(wall_s() - t0 < 5.0, "took %.2f s of real time (RUNGET's timeout is 10 s)",
 		      wall_s() - t0);
-	assert_error(&r, 3, "the boot ROM did not answer RUNGET after stage 1");
+	gxt_assert_error(&r, 3, "the boot ROM did not answer RUNGET after stage 1");
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert(file_has(box.trace, "handshake\nrom window expired\n"));
-	ck_assert(!file_has(box.trace, "stage1"));
+	ck_assert(gxt_file_has(box.files.trace, "handshake\nrom window expired\n"));
+	ck_assert(!gxt_file_has(box.files.trace, "stage1"));
 	box_free(&box);
 }
 END_TEST
@@ -1371,7 +1188,6 @@ static TCase *transport_cases(const char *name, void (*setup)(void))
 	tcase_add_test(tc, reset_sequence_on_dtr);
 	tcase_add_test(tc, taurus_rom_stage_at_100000);
 	tcase_add_test(tc, missing_and_busy_ports);
-	tcase_add_test(tc, rerun_after_interrupted_dump);
 	return tc;
 }
 

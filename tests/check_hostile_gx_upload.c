@@ -4,8 +4,12 @@
  * each case checks the exit status, the one error line, and what the box saw.
  * The box is the GX emulator behind -p sim:gx; its rx= file holds every byte
  * the host sent, and stays empty when the program stopped before the port.
+ * Cases that stop a run with a signal need a box in real time: the emulator
+ * in gx-upload on a pty at the line rate (sim:gx,pty,pace=1), or as a
+ * process of its own (uart-sim) when the box must outlive a run.
  */
 #include <check.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +36,13 @@ static void hbox_start(struct hbox *b)
 	snprintf(b->spec, sizeof(b->spec), "sim:%s", b->box.model_spec);
 }
 
+/* A box at the real line rate, its loader already at the prompt. */
+static void hbox_start_real_time(struct hbox *b)
+{
+	gxt_box_files(&b->box);
+	snprintf(b->spec, sizeof(b->spec), "sim:%s,pty,pace=1,state=prompt", b->box.model_spec);
+}
+
 static int box_saw_nothing(const struct hbox *b)
 {
 	struct stat st;
@@ -39,23 +50,74 @@ static int box_saw_nothing(const struct hbox *b)
 	return stat(b->box.rx, &st) != 0 || st.st_size == 0;
 }
 
-static void gx(struct tu_run *r, struct hbox *b, const char *stdin_path, const char *const *args)
+/* gx-upload -p SPEC -q -L LOADER ARGS... (argv holds 32). */
+static void gx_argv(const char **argv, const char *spec, const char *const *args)
 {
-	const char *argv[32] = { "-p", b->spec, "-q", "-L", gxt_loader };
-	int n = 5;
+	int n = 0;
 
+	argv[n++] = "-p";
+	argv[n++] = spec;
+	argv[n++] = "-q";
+	argv[n++] = "-L";
+	argv[n++] = gxt_loader;
 	for (int i = 0; args[i]; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
+}
+
+static void gx_on(struct tu_run *r, const char *spec, const char *stdin_path,
+		  const char *const *args)
+{
+	const char *argv[32];
+
+	gx_argv(argv, spec, args);
 	tu_run(r, "gx-upload", stdin_path, no_config, argv);
 }
 
-static void assert_error(const struct tu_run *r, int status, const char *msg)
+static void gx(struct tu_run *r, struct hbox *b, const char *stdin_path, const char *const *args)
 {
-	ck_assert_msg(r->status == status, "exit %d, want %d: %s", r->status, status, r->err);
-	ck_assert_msg(strstr(r->err, msg), "stderr lacks '%s': %s", msg, r->err);
-	ck_assert_msg(tu_count_lines(r->err) == 1, "not one line: %s", r->err);
-	ck_assert_msg(!strncmp(r->err, "gx-upload: ", 11), "%s", r->err);
+	gx_on(r, b->spec, stdin_path, args);
+}
+
+/* Start gx-upload, wait until the box's trace has text and then ms more, send sig. */
+static void gx_stopped(struct tu_run *r, const char *spec, const char *trace, const char *text,
+		       int ms, int sig, const char *const *args)
+{
+	const char *argv[32];
+	struct tu_child child;
+
+	gx_argv(argv, spec, args);
+	tu_spawn(&child, "gx-upload", no_config, argv);
+	gxt_wait_for_text(trace, text);
+	usleep((useconds_t)ms * 1000);
+	kill(child.pid, sig);
+	tu_wait(&child, r);
+}
+
+/* A fresh directory with a name for -o in it: what a run leaves there shows. */
+struct outdir {
+	char dir[32], out[64];
+};
+
+static void outdir_make(struct outdir *o, const char *name)
+{
+	*o = (struct outdir){ .dir = "/tmp/unbrick-test-XXXXXX" };
+	ck_assert_ptr_nonnull(mkdtemp(o->dir));
+	snprintf(o->out, sizeof(o->out), "%s/%s", o->dir, name);
+}
+
+static int dir_is_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int empty = 1;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = 0;
+	closedir(d);
+	return empty;
 }
 
 /* ---- 1: a closed stdout ---- */
@@ -68,11 +130,11 @@ START_TEST(dump_to_closed_stdout_is_refused)
 	hbox_start(&b);
 	tu_run_stdout_closed(&r, "gx-upload", no_config,
 			     ARGS("-p", b.spec, "-L", gxt_loader, "dump", "0", "64"));
-	assert_error(&r, 2, "stdout is closed; give -o FILE");
+	gxt_assert_error(&r, 2, "stdout is closed; give -o FILE");
 	ck_assert_msg(box_saw_nothing(&b), "bytes reached the box");
 	tu_run_free(&r);
 	tu_run_stdout_closed(&r, "gx-upload", no_config, ARGS("-p", b.spec, "-L", gxt_loader, "info"));
-	assert_error(&r, 2, "stdout is closed, and info prints its result there");
+	gxt_assert_error(&r, 2, "stdout is closed, and info prints its result there");
 	ck_assert_msg(box_saw_nothing(&b), "bytes reached the box");
 	tu_run_free(&r);
 	gxt_box_free(&b.box);
@@ -118,12 +180,65 @@ START_TEST(config_cannot_unlock)
 	argv[n] = NULL;
 	gx(&r, &b, NULL, argv);
 	snprintf(want, sizeof(want), "%s%s", conf, cc->message);
-	assert_error(&r, 2, want);
+	gxt_assert_error(&r, 2, want);
 	ck_assert_msg(box_saw_nothing(&b), "bytes reached the box");
 	tu_run_free(&r);
 	unlink(conf);
 	unlink(image);
 	gxt_box_free(&b.box);
+}
+END_TEST
+
+/* ---- 3: a re-run while the box still streams ---- */
+
+/*
+ * Ctrl-C during a dump, then gx-upload again at once, on a box that lives
+ * across runs: the loader is still sending the dump, whose data is full of
+ * windows like the ROM's burst (00 11 22 58). The second run must reuse the
+ * loader, and the box must see no junk commands.
+ */
+START_TEST(rerun_after_interrupted_dump)
+{
+	char img[64], spec[1024];
+	struct outdir o;
+	size_t len;
+	uint8_t *flash;
+	struct gxt_box files;
+	struct gxt_sim sim;
+	struct tu_run r;
+
+	tu_tmpfile(img, sizeof(img));
+	flash = tu_read_file(gxt_flash, &len);
+	for (size_t i = 0x20000; i < 0x20000 + 20000; i += 300)
+		memcpy(flash + i, "\x00\x11\x22\x58", 4);
+	tu_write_file(img, flash, len);
+	outdir_make(&o, "dump.bin");
+	gxt_box_files(&files);
+	snprintf(spec, sizeof(spec), "%s,image=%s,pace=1", files.model_spec, img);
+	gxt_sim_start(&sim, spec);
+	gx_on(&r, sim.path, NULL, ARGS("boot"));
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	tu_run_free(&r);
+	/* 20000 bytes take 1.7 s at line rate: stop the dump in the middle. */
+	gx_stopped(&r, sim.path, files.trace, "dump addr=0x20000 len=20000", 300, SIGINT,
+		   ARGS("dump", "0x20000", "20000", "-o", o.out));
+	gxt_assert_error(&r, 130, "interrupted after reading 0 of 20000 bytes");
+	ck_assert_msg(dir_is_empty(o.dir), "%s holds a file after the stop", o.dir);
+	rmdir(o.dir);
+	tu_run_free(&r);
+	gx_on(&r, sim.path, NULL, ARGS("dump", "0x20000", "16"));
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	ck_assert_uint_eq(r.outlen, 16);
+	ck_assert_mem_eq(r.out, flash + 0x20000, 16);
+	tu_run_free(&r);
+	gxt_sim_stop(&sim);
+	ck_assert_int_eq(gxt_count_lines_starting(files.trace, "command "), 2);
+	ck_assert(gxt_file_has(files.trace, "command serialdump 0x20000 20000\n"));
+	ck_assert(gxt_file_has(files.trace, "command serialdump 0x20000 16\n"));
+	ck_assert_uint_eq(tu_stat(files.stats, "handshakes"), 1);
+	gxt_box_free(&files);
+	free(flash);
+	unlink(img);
 }
 END_TEST
 
@@ -157,10 +272,111 @@ START_TEST(endless_input_stops)
 
 	hbox_start(&b);
 	gx(&r, &b, NULL, ARGS("write", "0x20000", "/dev/zero"));
-	assert_error(&r, 2, "/dev/zero is larger than");
+	gxt_assert_error(&r, 2, "/dev/zero is larger than");
 	ck_assert_msg(time(NULL) - t0 < 30, "took %ld s", (long)(time(NULL) - t0));
 	ck_assert_msg(box_saw_nothing(&b), "bytes reached the box");
 	tu_run_free(&r);
+	gxt_box_free(&b.box);
+}
+END_TEST
+
+/* ---- 7: signals: 128 + N, one line that says what was and was not done ---- */
+
+static const int stop_signals[] = { SIGTERM, SIGHUP, SIGINT };
+
+/* Does the saved flash hold the image at at? */
+static int flash_holds(const char *saved, size_t at, const char *image)
+{
+	size_t slen, ilen;
+	uint8_t *s = tu_read_file(saved, &slen), *i = tu_read_file(image, &ilen);
+	int holds = slen >= at + ilen && !memcmp(s + at, i, ilen);
+
+	free(s);
+	free(i);
+	return holds;
+}
+
+/* A dump to -o FILE: no FILE, and no FILE.XXXXXX left beside it. */
+START_TEST(signal_during_dump_leaves_no_file)
+{
+	int sig = stop_signals[_i];
+	struct outdir o;
+	struct hbox b;
+	struct tu_run r;
+
+	outdir_make(&o, "dump.bin");
+	hbox_start_real_time(&b);
+	/* 16 KiB take 1.4 s at line rate. */
+	gx_stopped(&r, b.spec, b.box.trace, "dump addr=0x0 len=16384", 200, sig,
+		   ARGS("dump", "0", "16K", "-o", o.out));
+	gxt_assert_error(&r, 128 + sig, "interrupted after reading 0 of 16384 bytes; '");
+	ck_assert_msg(strstr(r.err, "/dump.bin' was not written"), "%s", r.err);
+	ck_assert_msg(dir_is_empty(o.dir), "%s holds a file after the stop", o.dir);
+	ck_assert_int_eq(gxt_count_lines_starting(b.box.trace, "command "), 1);
+	tu_run_free(&r);
+	rmdir(o.dir);
+	gxt_box_free(&b.box);
+}
+END_TEST
+
+/*
+ * A write, stopped while its image goes to the box (the loader writes
+ * nothing before it has all of it and its XOR-sum), while the loader
+ * programs the flash (that finishes), and while it is read back.
+ */
+static const struct write_stop {
+	int sig;
+	const char *after;  /* the box's trace line the signal follows */
+	int ms;             /* ... after so long */
+	const char *msg;
+	int written;
+} write_stops[] = {
+	{ SIGTERM, "command serialdown 0x100000 32768", 300, "interrupted after sending ", 0 },
+	{ SIGHUP, "command serialdown 0x100000 32768", 300, "interrupted after sending ", 0 },
+	{ SIGINT, "command serialdown 0x100000 32768", 300, "interrupted after sending ", 0 },
+	{ SIGTERM, "crc ok", 0, "interrupted: 0x100000-0x108000 is written but not verified", 1 },
+	{ SIGHUP, "command serialdump 0x100000 32768", 300,
+	  "interrupted: 0x100000-0x108000 is written but not verified", 1 },
+};
+
+START_TEST(signal_during_write_says_what_was_written)
+{
+	const struct write_stop *ws = &write_stops[_i];
+	char image[64];
+	struct hbox b;
+	struct tu_run r;
+	const char *last;
+
+	tu_tmpfile(image, sizeof(image));
+	gxt_random_file(image, 32768);
+	hbox_start_real_time(&b);
+	/* 32 KiB take 2.8 s at line rate; the box programs 8 sectors for 0.32 s. */
+	gx_stopped(&r, b.spec, b.box.trace, ws->after, ws->ms, ws->sig,
+		   ARGS("write", "0x100000", image));
+	ck_assert_msg(r.status == 128 + ws->sig, "exit %d, want %d: %s", r.status, 128 + ws->sig,
+		      r.err);
+	/* Stopped while the box programs: first a line that it finishes. */
+	if (!strcmp(ws->after, "crc ok")) {
+		ck_assert_msg(!strncmp(r.err, "gx-upload: warning: stopping once the loader has "
+				       "written what it was sent", 60), "%s", r.err);
+		ck_assert_int_eq(tu_count_lines(r.err), 2);
+		last = strchr(r.err, '\n') + 1;
+	} else {
+		ck_assert_msg(tu_count_lines(r.err) == 1, "not one line: %s", r.err);
+		last = r.err;
+	}
+	ck_assert_msg(!strncmp(last, "gx-upload: ", 11) && strstr(last, ws->msg), "%s", r.err);
+	if (!ws->written)
+		ck_assert_msg(strstr(last, " of 32768 bytes of ") &&
+			      strstr(last, "; the flash was not changed"), "%s", r.err);
+	ck_assert_int_eq(gxt_file_has(b.box.trace, "program addr=0x100000 len=32768"),
+			 ws->written);
+	ck_assert_int_eq(gxt_flash_differs_from(b.box.save, gxt_flash, 0x100000, 32768),
+			 ws->written);
+	if (ws->written)
+		ck_assert_msg(flash_holds(b.box.save, 0x100000, image), "the flash lacks the image");
+	tu_run_free(&r);
+	unlink(image);
 	gxt_box_free(&b.box);
 }
 END_TEST
@@ -191,7 +407,7 @@ START_TEST(refused_before_the_box)
 
 	hbox_start(&b);
 	gx(&r, &b, NULL, ec->args);
-	assert_error(&r, 2, ec->message);
+	gxt_assert_error(&r, 2, ec->message);
 	ck_assert_msg(box_saw_nothing(&b), "bytes reached the box");
 	tu_run_free(&r);
 	gxt_box_free(&b.box);
@@ -224,7 +440,7 @@ START_TEST(backup_holds_what_the_write_changes)
 	tu_run_free(&r);
 	/* A backup that cannot be written stops the write. */
 	gx(&r, &b, NULL, ARGS("write", "0x310000", image, "--backup", "/dev/full"));
-	assert_error(&r, 1, "/dev/full");
+	gxt_assert_error(&r, 1, "/dev/full");
 	tu_run_free(&r);
 	ck_assert_msg(!gxt_flash_differs_from(b.box.save, gxt_flash, 0x310000, sizeof(img)),
 		      "the flash changed after a failed backup");
@@ -235,19 +451,57 @@ START_TEST(backup_holds_what_the_write_changes)
 }
 END_TEST
 
+/* ---- 11: the loader's refusal is bad input ---- */
+
+/* The loader answers with its err: line instead of ~sta~: exit 2, its words, no file. */
+START_TEST(loader_refusal_is_bad_input)
+{
+	struct outdir o;
+	struct hbox b;
+	struct tu_run r;
+
+	outdir_make(&o, "otp.bin");
+	hbox_start(&b);
+	gx(&r, &b, NULL, ARGS("otp-read", "0x3f0", "64", "-o", o.out));
+	gxt_assert_error(&r, 2, "the loader refused 'gx_otp read 0x3f0 64': ");
+	ck_assert_msg(strstr(r.err, "range 0x3f0+0x40 is outside 0x0+0x400\n"), "%s", r.err);
+	ck_assert_msg(!strstr(r.err, "err:"), "%s", r.err);
+	ck_assert_msg(dir_is_empty(o.dir), "%s holds a file", o.dir);
+	ck_assert(gxt_file_has(b.box.trace, "command gx_otp read 0x3f0 64\n"));
+	tu_run_free(&r);
+	rmdir(o.dir);
+	gxt_box_free(&b.box);
+}
+END_TEST
+
+#define VARIANTS(table) ((int)(sizeof(table) / sizeof((table)[0])))
+
+/* The corpus: each case with its number of variants (a table's rows), or 1. */
+static const struct hostile_case {
+	const TTest *const *test;
+	int variants;
+} corpus[] = {
+	{ &dump_to_closed_stdout_is_refused, 1 },
+	{ &config_cannot_unlock, VARIANTS(config_cases) },
+	{ &leading_zero_is_decimal, 1 },
+	{ &endless_input_stops, 1 },
+	{ &refused_before_the_box, VARIANTS(early_cases) },
+	{ &backup_holds_what_the_write_changes, 1 },
+	{ &loader_refusal_is_bad_input, 1 },
+	{ &rerun_after_interrupted_dump, 1 },
+	{ &signal_during_dump_leaves_no_file, VARIANTS(stop_signals) },
+	{ &signal_during_write_says_what_was_written, VARIANTS(write_stops) },
+};
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("hostile-gx-upload");
 	TCase *tc = tcase_create("hostile");
 
-	tcase_set_timeout(tc, 60);
+	tcase_set_timeout(tc, 120);
 	tcase_add_unchecked_fixture(tc, gxt_make_files, gxt_remove_files);
-	tcase_add_test(tc, dump_to_closed_stdout_is_refused);
-	tcase_add_loop_test(tc, config_cannot_unlock, 0, sizeof(config_cases) / sizeof(config_cases[0]));
-	tcase_add_test(tc, leading_zero_is_decimal);
-	tcase_add_test(tc, endless_input_stops);
-	tcase_add_loop_test(tc, refused_before_the_box, 0, sizeof(early_cases) / sizeof(early_cases[0]));
-	tcase_add_test(tc, backup_holds_what_the_write_changes);
+	for (const struct hostile_case *c = corpus; c < corpus + VARIANTS(corpus); c++)
+		tcase_add_loop_test(tc, *c->test, 0, c->variants);
 	suite_add_tcase(s, tc);
 	return s;
 }

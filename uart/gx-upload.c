@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,13 +34,13 @@
 #define SHELL_LINGER_MS 500
 
 enum {
-	OPT_PORT = 'p', OPT_BAUD = 'B', OPT_LOADER = 'L',
-	OPT_RESET = 256, OPT_CHIP, OPT_LOADER_DIR, OPT_RETRIES, OPT_TIMEOUT,
+	OPT_BAUD = 'B', OPT_LOADER = 'L',
+	OPT_CHIP = 256, OPT_LOADER_DIR, OPT_RETRIES, OPT_TIMEOUT,
 	OPT_IRREVERSIBLE, OPT_NO_VERIFY,
 };
 
 struct opts {
-	char *port, *reset, *loader, *chip, *loader_dir;
+	char *loader, *chip, *loader_dir;
 	unsigned baud;
 	int retries, timeout_s;
 	int irreversible, no_verify;
@@ -55,6 +56,7 @@ struct run {
 	struct gx *gx;
 	struct ub_progress progress, loader_progress;
 	int progress_on;  /* progress draws the transfer running */
+	uint64_t data_done;  /* bytes of the transfer running (or stopped) done so far */
 };
 
 static struct run *run_of(struct ub_session *s)
@@ -82,8 +84,6 @@ static int apply_option(void *ctx, int id, const char *arg, struct ub_err *err)
 	int v = 0;
 
 	switch (id) {
-	case OPT_PORT: return ub_opts_set_string(&o->port, arg, err);
-	case OPT_RESET: return ub_opts_set_string(&o->reset, arg, err);
 	case OPT_LOADER: return ub_opts_set_string(&o->loader, arg, err);
 	case OPT_CHIP: return ub_opts_set_string(&o->chip, arg, err);
 	case OPT_LOADER_DIR: return ub_opts_set_string(&o->loader_dir, arg, err);
@@ -104,23 +104,17 @@ static void free_options(void *ctx)
 {
 	struct opts *o = ctx;
 
-	free(o->port);
-	free(o->reset);
 	free(o->loader);
 	free(o->chip);
 	free(o->loader_dir);
 }
 
 static const struct ub_opt options[] = {
-	{ "port", 'p', "SPEC", OPT_PORT, 0, "the serial port (backends below)" },
 	{ "loader", 'L', "FILE", OPT_LOADER, 0, "the .boot loader for this board" },
 	{ "chip", 0, "NAME", OPT_CHIP, 0, "a loader from the loader directory, e.g. gemini-6702H5" },
 	{ "loader-dir", 0, "DIR", OPT_LOADER_DIR, 0,
 	  "where --chip looks (default $XDG_DATA_HOME/unbrick/gx,\nthen " UB_DATADIR "/unbrick/gx)" },
 	{ "baud", 'B', "N", OPT_BAUD, 0, "ROM-stage baud (default: the loader header's, else 115200)" },
-	{ "reset", 0, "SEQ", OPT_RESET, 0,
-	  "power/reset sequence before waiting for the ROM, e.g.\n"
-	  "dtr=1,100ms,dtr=0 or gpiochip0:17=0,200ms,gpiochip0:17=1" },
 	{ "retries", 0, "N", OPT_RETRIES, 0, "retry a transfer whose XOR-sum fails (default 3)" },
 	{ "timeout", 0, "SEC", OPT_TIMEOUT, 0, "how long to wait for the boot ROM (default 30)" },
 	{ "irreversible", 0, NULL, OPT_IRREVERSIBLE, UB_OPT_CLI_ONLY | UB_OPT_PER_COMMAND,
@@ -131,7 +125,8 @@ static const struct ub_opt options[] = {
 };
 
 static const struct ub_optset optset = {
-	PROG, UB_SHARE_JSON | UB_SHARE_OUTPUT | UB_SHARE_BACKUP | UB_SHARE_FORCE_BOOTLOADER,
+	PROG, UB_SHARE_PORT | UB_SHARE_JSON | UB_SHARE_OUTPUT | UB_SHARE_BACKUP |
+	UB_SHARE_FORCE_BOOTLOADER,
 	options, apply_option,
 };
 
@@ -181,14 +176,14 @@ static int power_on(void *arg, struct ub_err *err)
 
 	if (ub_reset_empty(r->reset))
 		return 0;
-	ub_info(&r->s.log, "running the reset sequence '%s'", r->o.reset);
+	ub_info(&r->s.log, "running the reset sequence '%s'", r->s.common.reset);
 	return ub_reset_run(r->reset, r->port, PROG, err);
 }
 
 /* Everything the box needs that is not the box: the reset sequence and the loader. */
 static int prepare_box(struct run *r)
 {
-	if (ub_reset_parse(r->o.reset, &r->reset, &r->s.err) < 0)
+	if (ub_reset_parse(r->s.common.reset, &r->reset, &r->s.err) < 0)
 		return -1;
 	return load_loader(r);
 }
@@ -199,6 +194,7 @@ static void draw_progress(void *arg, enum gx_phase phase, uint64_t done, uint64_
 	struct run *r = arg;
 
 	if (phase == GX_PHASE_DATA) {
+		r->data_done = done;
 		if (r->progress_on)
 			ub_progress_update(&r->progress, done);
 		return;
@@ -211,19 +207,57 @@ static void draw_progress(void *arg, enum gx_phase phase, uint64_t done, uint64_
 		ub_progress_end(&r->loader_progress);
 }
 
+/* ---- a stop by a signal: one line that says what was and was not done ---- */
+
+static int was_stopped(const struct run *r)
+{
+	return r->s.err.status == UB_EINTR;
+}
+
+/* Replace the engine's "interrupted ..." with the command's account. */
+static int stopped(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int stopped(struct run *r, const char *fmt, ...)
+{
+	char msg[sizeof(r->s.err.msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ub_err_clear(&r->s.err);
+	return ub_fail(&r->s.err, UB_EINTR, "%s", msg);
+}
+
+/* "; what the command leaves as it was", when it stops before its transfer, or "". */
+static const char *untouched(const struct run *r, char *buf, size_t cap)
+{
+	const struct ub_session *s = &r->s;
+
+	if (s->in_open)
+		snprintf(buf, cap, "; nothing was written to the box");
+	else if (s->out_open && s->out.to_stdout)
+		snprintf(buf, cap, "; nothing went to stdout");
+	else if (s->out_open)
+		snprintf(buf, cap, "; '%s' was not written", s->out.path);
+	else
+		buf[0] = 0;
+	return buf;
+}
+
 static int connect(struct ub_session *s)
 {
 	struct run *r = run_of(s);
 	struct ub_port_line line = { GX_LOADER_BAUD, UB_PARITY_NONE, 1 };
 	int rc;
 
-	if (!r->o.port)
+	if (!r->s.common.port)
 		return ub_fail(&s->err, UB_EUSAGE, "no port given: use -p /dev/ttyUSB0 (or -p sim:gx "
 			       "to try the emulator)");
 	if (prepare_box(r) < 0)
 		return -1;
 	/* INPCK, as the notes call it critical for this ROM (§1.1). */
-	if (ub_port_open(r->o.port, &line, &r->port, &s->err) < 0)
+	if (ub_port_open(r->s.common.port, &line, &r->port, &s->err) < 0)
 		return -1;
 	r->gx = gx_new(&(struct gx_config){
 		.port = r->port, .log = &s->log, .loader = r->have_loader ? &r->loader : NULL,
@@ -233,6 +267,12 @@ static int connect(struct ub_session *s)
 	if (!r->gx)
 		return -1;
 	rc = gx_connect(r->gx, &s->err);
+	if (rc < 0 && was_stopped(r)) {
+		char what[4200];
+
+		return stopped(r, "interrupted before the loader's prompt%s",
+			       untouched(r, what, sizeof(what)));
+	}
 	if (rc >= 0 && !gx_has_crc(r->gx))
 		ub_warn(&s->log, "this legacy loader sends no XOR-sums: dumps cannot be checked");
 	if (rc == 0)
@@ -352,8 +392,15 @@ static int read_to_output(struct run *r, const char *verb, uint64_t addr, uint64
 			  size_t chunk, const char *what)
 {
 	ub_info(&r->s.log, "reading %s: %" PRIu64 " bytes at 0x%06" PRIx64, what, len, addr);
-	if (read_range(r, verb, addr, len, chunk, "read", ub_session_sink, &r->s) < 0)
-		return -1;
+	if (read_range(r, verb, addr, len, chunk, "read", ub_session_sink, &r->s) < 0) {
+		if (!was_stopped(r))
+			return -1;
+		if (r->s.out.to_stdout)
+			return stopped(r, "interrupted after reading %" PRIu64 " of %" PRIu64 " bytes; "
+				       "those went to stdout", r->data_done, len);
+		return stopped(r, "interrupted after reading %" PRIu64 " of %" PRIu64 " bytes; '%s' "
+			       "was not written", r->data_done, len, r->s.out.path);
+	}
 	return ub_session_commit_output(&r->s);
 }
 
@@ -439,6 +486,13 @@ static int backup(struct run *r, const struct range *rg)
 	return ub_session_commit_backup(&r->s);
 }
 
+static int written_not_verified(struct run *r, const struct range *rg)
+{
+	return stopped(r, "interrupted: 0x%06" PRIx64 "-0x%06" PRIx64 " is written but not "
+		       "verified; dump it to check, or run the same command again", rg->addr,
+		       rg->addr + rg->len);
+}
+
 static int cmd_write(struct ub_session *s)
 {
 	struct run *r = run_of(s);
@@ -448,8 +502,11 @@ static int cmd_write(struct ub_session *s)
 	int rc;
 
 	if (resolve(r, s->args[0], NULL, s->in.size, &rg) < 0 || check_bootloader(r, &rg) < 0 ||
-	    input_xorsum(r, &sum) < 0 || backup(r, &rg) < 0)
+	    input_xorsum(r, &sum) < 0)
 		return -1;
+	if (backup(r, &rg) < 0)
+		return !was_stopped(r) ? -1 : stopped(r, "interrupted during the backup; '%s' and the "
+						     "flash were not written", s->backup.path);
 	/* A name lets the loader do what it does for partitions (its table CRCs). */
 	if (rg.part)
 		snprintf(target, sizeof(target), "%s", rg.part->name);
@@ -461,10 +518,19 @@ static int cmd_write(struct ub_session *s)
 	rc = gx_write(r->gx, "serialdown", target, rg.len, sum, r->o.retries, ub_session_source,
 		      rewind_input, s, &s->err);
 	end_progress(r);
+	if (rc < 0 && was_stopped(r))
+		return stopped(r, "interrupted after sending %" PRIu64 " of %" PRIu64 " bytes of %s; "
+			       "the flash was not changed (the loader writes only once it has the "
+			       "whole image), but the box's loader may still wait for the rest: "
+			       "power-cycle the box before the next run", r->data_done, rg.len,
+			       s->in.name);
 	if (rc < 0)
 		return -1;
+	/* The engine let the loader finish writing: the range is written. */
+	if (s->stop)
+		return written_not_verified(r, &rg);
 	if (!r->o.no_verify && verify(r, "serialdump", rg.addr, rg.len) < 0)
-		return -1;
+		return was_stopped(r) ? written_not_verified(r, &rg) : -1;
 	ub_info(&s->log, "wrote %" PRIu64 " bytes at 0x%06" PRIx64 "%s", rg.len, rg.addr,
 		r->o.no_verify ? " (not verified)" : ", verified");
 	return 0;
@@ -531,7 +597,7 @@ static int write_otp(struct run *r, const char *read_verb, const char *write_ver
 	uint64_t addr;
 	struct buffer want = { 0 }, old = { 0 }, back = { 0 };
 	char target[32];
-	int rc = -1;
+	int rc = -1, programmed = 0;
 
 	if (parse_addr(r, "OTP address", addr_arg, &addr) < 0)
 		return -1;
@@ -558,8 +624,15 @@ static int write_otp(struct run *r, const char *read_verb, const char *write_ver
 	print_hex("will program OTP (one way, cannot be undone)", addr, want.data, want.len);
 	snprintf(target, sizeof(target), "0x%" PRIx64, addr);
 	if (gx_write(r->gx, write_verb, target, want.len, gx_xorsum(0, 0, want.data, want.len),
-		     r->o.retries, source_buffer, rewind_buffer, &want, &r->s.err) < 0 ||
-	    gx_read(r->gx, read_verb, addr, want.len, want.len, r->o.retries, sink_buffer, &back,
+		     r->o.retries, source_buffer, rewind_buffer, &want, &r->s.err) < 0)
+		goto out;
+	/* The engine let the loader finish programming: say so, read back or not. */
+	programmed = 1;
+	if (r->s.stop) {
+		ub_fail(&r->s.err, UB_EINTR, "interrupted");
+		goto out;
+	}
+	if (gx_read(r->gx, read_verb, addr, want.len, want.len, r->o.retries, sink_buffer, &back,
 		    &r->s.err) < 0)
 		goto out;
 	if (memcmp(back.data, want.data, want.len)) {
@@ -570,6 +643,10 @@ static int write_otp(struct run *r, const char *read_verb, const char *write_ver
 	ub_info(&r->s.log, "programmed %zu OTP bytes at 0x%" PRIx64 ", verified", want.len, addr);
 	rc = 0;
 out:
+	if (rc < 0 && was_stopped(r))
+		stopped(r, programmed ? "interrupted: %zu OTP bytes at 0x%" PRIx64 " are programmed "
+			"but not read back" : "interrupted before programming %zu OTP bytes at 0x%"
+			PRIx64 "; the OTP was not changed", want.len, addr);
 	free(want.data);
 	free(old.data);
 	free(back.data);

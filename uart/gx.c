@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #define LOADER_HEADER 0x20u
@@ -38,6 +39,15 @@
  */
 #define FIRST_QUIET_MS 50
 #define QUIET_MS 250
+/*
+ * A burst that was already coming when gx_connect began (the box powered on
+ * with the port) cannot show the silence before it. If it is no longer than
+ * this and ends in a handshake, FIRST_QUIET_MS of silence after it shows the
+ * ROM waiting, as that much before it would: a loader's transfer that was
+ * still running is thousands of bytes without such a pause. A longer one
+ * needs QUIET_MS.
+ */
+#define ROM_BURST_MAX 64
 /* A busy line: say so after BUSY_NOTE_MS; give up after the ROM's timeout. */
 #define BUSY_NOTE_MS 1000
 /* A loader that keeps sending after its prompt. */
@@ -48,6 +58,8 @@ struct gx {
 	struct gx_info info;
 	int no_crc;                 /* legacy loader: no ~crc~ exchanges */
 	int in_transfer;            /* a quiet line after a ROM burst means a reset */
+	enum { UNCOMMITTED, WRITING, WRITTEN } committed;  /* by a write's data and XOR-sum */
+	int told_finishing;         /* the stop during it was logged */
 	uint8_t tail[4];            /* the last bytes received */
 	/* The line since gx_connect began: bursts and what came. */
 	int64_t silent_ms;          /* silence seen since the last byte */
@@ -281,10 +293,27 @@ static void keep_tail(struct gx *gx, const uint8_t *p, size_t n)
 	}
 }
 
+/*
+ * A stop signal ends the wait at hand, except while the loader writes what
+ * it was sent: that finishes, so that the caller can say what was written
+ * (a second signal kills the program, as common/signals.c does).
+ */
+static int stop_asked(const struct gx *gx)
+{
+	return gx->cfg.stop && *gx->cfg.stop;
+}
+
 static int interrupted(struct gx *gx, struct ub_err *err)
 {
-	if (gx->cfg.stop && *gx->cfg.stop)
+	if (!stop_asked(gx))
+		return 0;
+	if (gx->committed == UNCOMMITTED)
 		return ub_fail(err, UB_EINTR, "interrupted");
+	if (gx->committed == WRITING && !gx->told_finishing)
+		ub_warn(gx->cfg.log, "stopping once the loader has written what it was sent "
+			"(up to %d s; a second signal stops at once, and leaves that range part "
+			"written)", DOWN_DONE_MS / 1000);
+	gx->told_finishing |= gx->committed == WRITING;
 	return 0;
 }
 
@@ -545,13 +574,22 @@ static int is_handshake(const uint8_t *last4)
 
 enum { SAW_BUSY = -4, SAW_NOTHING = -2, SAW_HANDSHAKE = 0, SAW_PROMPT = 1 };
 
+/* The silence after a handshake (in a burst not known to follow silence) that proves it. */
+static int rom_quiet_ms(const struct gx *gx)
+{
+	uint64_t heard = gx->text_bytes + gx->odd_bytes;
+
+	/* Not fresh: every byte heard since gx_connect began is this one burst. */
+	return !gx->fresh && heard <= ROM_BURST_MAX ? FIRST_QUIET_MS : QUIET_MS;
+}
+
 /*
  * Watch for the ROM's handshake or (want_prompt) the loader's prompt, until
  * deadline (SAW_NOTHING). With quiet_ms, quiet_ms of silence ends it too
  * (SAW_NOTHING), and bytes that keep coming until the deadline are SAW_BUSY.
  * A handshake counts at once in a burst that began after silence; in other
- * bytes only when QUIET_MS of silence follow it, as the ROM waits for stage
- * 1 there, where the data of a transfer would go on.
+ * bytes only when silence follows it (rom_quiet_ms), as the ROM waits for
+ * stage 1 there, where the data of a transfer would go on.
  */
 static int watch(struct gx *gx, int want_prompt, int quiet_ms, int64_t deadline,
 		 struct ub_err *err)
@@ -563,7 +601,7 @@ static int watch(struct gx *gx, int want_prompt, int quiet_ms, int64_t deadline,
 	for (;;) {
 		int64_t now = now_ms(gx);
 		int maybe_rom = seen >= 3 && is_handshake(last);
-		int wait = maybe_rom ? QUIET_MS : quiet_ms;
+		int wait = maybe_rom ? rom_quiet_ms(gx) : quiet_ms;
 		int64_t until = wait && now + wait < deadline ? now + wait : deadline;
 		int c = next_byte(gx, until, err);
 
@@ -968,17 +1006,26 @@ static int send_command(struct gx *gx, const char *line, struct ub_err *err)
 	return rc < 0 ? -1 : 0;
 }
 
-/* The loader's complaint, from what it printed before its prompt. */
-static int loader_refused(struct gx *gx, const char *line, struct seen *seen,
-			  struct ub_err *err)
+/* What the loader printed before its prompt, on one line, without its "err: ". */
+static const char *loader_words(struct seen *seen)
 {
 	const char *t;
 
-	(void)gx;
 	seen->text[seen->len > strlen(PROMPT) ? seen->len - strlen(PROMPT) : 0] = 0;
 	t = one_line(seen->text);
-	return ub_fail(err, UB_EFAIL, "the loader refused '%s': %s", line,
-		       *t ? t : "(no message)");
+	if (!strncasecmp(t, "err:", 4))
+		t += 4 + strspn(t + 4, " ");
+	return *t ? t : "(no message)";
+}
+
+/*
+ * The loader answered a transfer command with its prompt, not ~sta~: it
+ * refused the request (a range past its flash or OTP, an unknown
+ * partition), which is bad input, not a failing device (issue 8 item 11).
+ */
+static int loader_refused(const char *line, struct seen *seen, struct ub_err *err)
+{
+	return ub_fail(err, UB_EUSAGE, "the loader refused '%s': %s", line, loader_words(seen));
 }
 
 int gx_command(struct gx *gx, const char *line, char **answer, struct ub_err *err)
@@ -1044,7 +1091,7 @@ static int start_transfer(struct gx *gx, const char *line, struct ub_err *err)
 		return -1;
 	rc = wait_any(gx, start, 2, STA_MS, &seen, err);
 	if (rc == 1)
-		return loader_refused(gx, line, &seen, err);
+		return loader_refused(line, &seen, err);
 	if (rc == ROM_WAITING)
 		return -2;
 	if (rc == -2)
@@ -1104,6 +1151,7 @@ static int read_one_watched(struct gx *gx, const char *line, uint8_t *data, size
 static int recover(struct gx *gx, struct ub_err *err)
 {
 	struct ub_err why = { 0 };
+	int rc;
 
 	if (is_handshake(gx->tail)) {
 		/* The box reset and its ROM is waiting now: answer at once. */
@@ -1112,17 +1160,19 @@ static int recover(struct gx *gx, struct ub_err *err)
 		if (!gx->cfg.loader)
 			return ub_fail(err, UB_EFAIL, "the box reset during a transfer, and there "
 				       "is no loader to boot again (give -L or --chip)");
-		if (ub_port_set_baud(gx->cfg.port, rom_baud(gx), &why) < 0 ||
-		    boot_loader(gx, &why) < 0)
+		rc = ub_port_set_baud(gx->cfg.port, rom_baud(gx), &why) < 0 ? -1 :
+		     boot_loader(gx, &why);
+		if (rc < 0 && why.status != UB_EINTR)
 			return ub_fail(err, why.status, "the box reset during a transfer: %s",
 				       why.msg);
-		return 0;
+	} else {
+		/* gx_connect drains a loader that is still sending, until its prompt. */
+		rc = gx_connect(gx, &why);
+		if (rc < 0 && why.status != UB_EINTR)
+			return ub_fail(err, why.status, "lost the loader after a damaged "
+				       "transfer: %s", why.msg);
 	}
-	/* gx_connect drains a loader that is still sending, until its prompt. */
-	if (gx_connect(gx, &why) < 0)
-		return ub_fail(err, why.status, "lost the loader after a damaged transfer: %s",
-			       why.msg);
-	return 0;
+	return rc < 0 ? ub_fail(err, why.status, "%s", why.msg) : 0;
 }
 
 int gx_read(struct gx *gx, const char *verb, uint64_t addr, uint64_t len, size_t chunk,
@@ -1156,11 +1206,17 @@ int gx_read(struct gx *gx, const char *verb, uint64_t addr, uint64_t len, size_t
 		}
 		if (rc == 0)
 			rc = sink(arg, data, n, err);
-		done += n;
-		if (rc == 0)
+		if (rc == 0) {
+			done += n;
 			report(gx, GX_PHASE_DATA, done, len);
+		}
 	}
 	free(data);
+	if (rc < 0 && err->status == UB_EINTR) {
+		ub_err_clear(err);
+		return ub_fail(err, UB_EINTR, "interrupted after reading %" PRIu64 " of %" PRIu64
+			       " bytes with %s", done, len, verb);
+	}
 	return rc;
 }
 
@@ -1180,11 +1236,17 @@ static int write_one(struct gx *gx, const char *line, uint64_t len, uint32_t xor
 	while (sent < len) {
 		size_t n = len - sent < sizeof(buf) ? (size_t)(len - sent) : sizeof(buf);
 
-		if (interrupted(gx, err) || source(arg, buf, n, err) < 0 || send(gx, buf, n, err) < 0)
+		if (stop_asked(gx))
+			return ub_fail(err, UB_EINTR, "interrupted after sending %" PRIu64 " of %"
+				       PRIu64 " bytes of '%s'; the loader writes nothing before it "
+				       "has them all", sent, len, line);
+		if (source(arg, buf, n, err) < 0 || send(gx, buf, n, err) < 0)
 			return -1;
 		sent += n;
 		report(gx, GX_PHASE_DATA, sent, len);
 	}
+	/* A legacy loader takes no XOR-sum: it writes once it has the data. */
+	gx->committed = gx->no_crc ? WRITING : UNCOMMITTED;
 	if (!gx->no_crc) {
 		uint8_t sum[4];
 
@@ -1198,6 +1260,7 @@ static int write_one(struct gx *gx, const char *line, uint64_t len, uint32_t xor
 			sum[i] = (uint8_t)(xorsum >> (24 - 8 * i));
 		if (send(gx, sum, 4, err) < 0)
 			return -1;
+		gx->committed = WRITING;
 	}
 	memset(&seen, 0, sizeof(seen));
 	rc = wait_any(gx, done, 5, DOWN_DONE_MS, &seen, err);
@@ -1211,7 +1274,8 @@ static int write_one(struct gx *gx, const char *line, uint64_t len, uint32_t xor
 		return -2;
 	}
 	if (rc == 4)
-		return loader_refused(gx, line, &seen, err);
+		return ub_fail(err, UB_EFAIL, "the loader ended '%s' without ~fin~: %s", line,
+			       loader_words(&seen));
 	if (rc < 0)
 		return rc == -1 ? -1 : ub_fail(err, UB_EFAIL, "the loader did not finish '%s' "
 					       "within %d s", line, DOWN_DONE_MS / 1000);
@@ -1221,6 +1285,7 @@ static int write_one(struct gx *gx, const char *line, uint64_t len, uint32_t xor
 	rc = wait_for(gx, PROMPT, DOWN_DONE_MS, NULL, err);
 	if (rc < 0)
 		return rc == -1 ? -1 : ub_fail(err, UB_EFAIL, "no boot> prompt after '%s'", line);
+	gx->committed = WRITTEN;
 	return settle(gx, err);
 }
 
@@ -1236,6 +1301,7 @@ int gx_write(struct gx *gx, const char *verb, const char *target, uint64_t len,
 		gx->in_transfer = 1;
 		rc = write_one(gx, line, len, xorsum, source, arg, err);
 		gx->in_transfer = 0;
+		gx->committed = UNCOMMITTED;
 		if (rc != -2)
 			break;
 		if (tries++ == retries)

@@ -132,6 +132,8 @@ typedef int (*gx_source_fn)(void *arg, uint8_t *data, size_t len, struct ub_err 
  * "gx_otp read"), TARGET an address (addr) in chunks of chunk bytes, each
  * checked against its XOR-sum and retried up to retries times (re-booting
  * the loader if the box reset). Verified data goes to sink in order.
+ * A loader that answers a transfer with its prompt instead of ~sta~ refused
+ * it: UB_EUSAGE, with its words. A stop: UB_EINTR, saying how much went to sink.
  */
 int gx_read(struct gx *gx, const char *verb, uint64_t addr, uint64_t len, size_t chunk,
 	    int retries, gx_sink_fn sink, void *arg, struct ub_err *err);
@@ -140,6 +142,9 @@ int gx_read(struct gx *gx, const char *verb, uint64_t addr, uint64_t len, size_t
  * Write len bytes from source with one "VERB TARGET LEN" transfer, TARGET as
  * given (a partition name or a 0x address). source may be called again for
  * a retry after rewinding (rewind). xorsum is the sum over all len bytes.
+ * A stop while the image goes: UB_EINTR, and the loader has written nothing.
+ * Once the image and its XOR-sum have gone the loader writes: that is waited
+ * out (with a warning on the log), and the return is 0 with *cfg->stop set.
  */
 int gx_write(struct gx *gx, const char *verb, const char *target, uint64_t len,
 	     uint32_t xorsum, int retries, gx_source_fn source, int (*rewind)(void *arg),
