@@ -29,8 +29,8 @@ static const struct common_opt {
 	  "print the result as JSON" } },
 	{ UB_SHARE_PORT, { "port", 'p', "SPEC", UB_OPT_PORT, 0, "the serial port (backends below)" } },
 	{ UB_SHARE_PORT, { "reset", 0, "SEQ", UB_OPT_RESET, 0,
-	  "power/reset sequence before waiting for the ROM, e.g.\n"
-	  "dtr=1,100ms,dtr=0 or gpiochip0:17=0,200ms,gpiochip0:17=1" } },
+	  "power/reset sequence run before the chip must answer,\n"
+	  "e.g. dtr=1,100ms,dtr=0 or gpiochip0:17=0,200ms,gpiochip0:17=1" } },
 	{ 0, { "progress", 0, "WHEN", UB_OPT_PROGRESS, 0, "progress on stderr: auto, always or never" } },
 	{ 0, { "config", 'c', "FILE", UB_OPT_CONFIG, UB_OPT_CLI_ONLY,
 	  "config file (default $XDG_CONFIG_HOME/unbrick/unbrick.conf,\n"
@@ -59,7 +59,7 @@ static const struct ub_opt *find_common(const struct ub_optset *set, const char 
 
 static const struct ub_opt *find_in(const struct ub_opt *t, const char *name, int id)
 {
-	for (; t->name; t++)
+	for (; t && t->name; t++)
 		if (name ? !strcmp(t->name, name) : t->id == id)
 			return t;
 	return NULL;
@@ -167,7 +167,7 @@ static void build_getopt(const struct ub_optset *set, struct option *lo, char *s
 	size_t n = 0, sn = 0;
 
 	so[sn++] = ':';
-	for (const struct ub_opt *o = set->opts; o->name && n < MAX_OPTIONS; o++)
+	for (const struct ub_opt *o = set->opts; o && o->name && n < MAX_OPTIONS; o++)
 		add_getopt(o, lo, &n, so, &sn);
 	for (size_t i = 0; i < NCOMMON && n < MAX_OPTIONS; i++)
 		if (find_common(set, NULL, common_opts[i].opt.id))
@@ -265,7 +265,7 @@ static void print_one(const struct ub_opt *o, FILE *f)
 
 void ub_opts_print_options(const struct ub_optset *set, FILE *f)
 {
-	for (const struct ub_opt *o = set->opts; o->name; o++)
+	for (const struct ub_opt *o = set->opts; o && o->name; o++)
 		print_one(o, f);
 	for (size_t i = 0; i < NCOMMON; i++)
 		if (find_common(set, NULL, common_opts[i].opt.id))

@@ -68,7 +68,7 @@ struct ub_common_opts {
 struct ub_optset {
 	const char *prog;
 	unsigned shared;            /* enum ub_shared_opt */
-	const struct ub_opt *opts;  /* ends with { NULL } */
+	const struct ub_opt *opts;  /* ends with { NULL }; NULL for none */
 	/* Apply one of opts (by id) to the program's option values. */
 	int (*apply)(void *ctx, int id, const char *arg, struct ub_err *err);
 };

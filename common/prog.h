@@ -47,7 +47,7 @@ struct ub_command {
 struct ub_program {
 	const char *name;
 	const char *summary;                /* --help's second line */
-	const struct ub_optset *options;
+	const struct ub_optset *options;    /* apply may be NULL when it has no options */
 	const struct ub_command *commands;  /* ends with { NULL } */
 	/* More of --help after the options (e.g. the backends); may be NULL. */
 	void (*help_extra)(FILE *f);
@@ -57,7 +57,7 @@ struct ub_program {
 	int (*connect)(struct ub_session *s);
 	/* Close what the program opened, always called; -1 with s->err on failure. */
 	int (*release)(struct ub_session *s);
-	/* Free the program's option values. */
+	/* Free the program's option values; may be NULL. */
 	void (*free_options)(void *opts);
 };
 

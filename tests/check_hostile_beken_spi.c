@@ -72,10 +72,7 @@ static void beken(struct tu_run *r, const char *stdin_path, const char *const *a
 
 static void assert_error(const struct tu_run *r, int status, const char *text)
 {
-	ck_assert_msg(r->status == status, "exit %d, want %d; stderr: %s", r->status, status, r->err);
-	ck_assert_msg(strstr(r->err, text) != NULL, "no '%s' in stderr: %s", text, r->err);
-	ck_assert_msg(tu_count_lines(r->err) == 1, "not one line: %s", r->err);
-	ck_assert_msg(strncmp(r->err, "beken-spi: ", 11) == 0, "not prefixed: %s", r->err);
+	tu_assert_one_error(r, "beken-spi", status, text);
 }
 
 /* ---- 1: a closed stdout ---- */

@@ -138,10 +138,7 @@ void gxt_sim_stop(struct gxt_sim *sim)
 
 void gxt_assert_error(const struct tu_run *r, int status, const char *msg)
 {
-	ck_assert_msg(r->status == status, "exit %d, want %d: %s", r->status, status, r->err);
-	ck_assert_msg(strstr(r->err, msg), "stderr lacks '%s': %s", msg, r->err);
-	ck_assert_msg(tu_count_lines(r->err) == 1, "not one line: %s", r->err);
-	ck_assert_msg(!strncmp(r->err, "gx-upload: ", 11), "%s", r->err);
+	tu_assert_one_error(r, "gx-upload", status, msg);
 }
 
 int gxt_file_has(const char *path, const char *text)

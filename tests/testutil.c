@@ -306,3 +306,14 @@ char *tu_read_man_page(const char *path)
 	text[o] = '\0';
 	return text;
 }
+
+void tu_assert_one_error(const struct tu_run *r, const char *program, int status, const char *text)
+{
+	size_t n = strlen(program);
+
+	ck_assert_msg(r->status == status, "exit %d, want %d; stderr: %s", r->status, status, r->err);
+	ck_assert_msg(strstr(r->err, text) != NULL, "no '%s' in stderr: %s", text, r->err);
+	ck_assert_msg(tu_count_lines(r->err) == 1, "not one line: %s", r->err);
+	ck_assert_msg(!strncmp(r->err, program, n) && !strncmp(r->err + n, ": ", 2),
+		      "not prefixed with '%s: ': %s", program, r->err);
+}

@@ -68,6 +68,9 @@ uint8_t *tu_read_capture(const char *path, size_t *len);
 /* A man page's text with roff's \- and font changes taken out; malloc'd. */
 char *tu_read_man_page(const char *path);
 
+/* The run failed with status and one stderr line "PROGRAM: ...TEXT...". */
+void tu_assert_one_error(const struct tu_run *r, const char *program, int status, const char *text);
+
 /* Count lines in s. */
 int tu_count_lines(const char *s);
 
