@@ -158,15 +158,12 @@ START_TEST(config_cannot_unlock_or_hold_per_run_values)
 	memset(img, 0, sizeof(img));
 	tu_tmpfile(image, sizeof(image));
 	tu_write_file(image, img, sizeof(img));
-	tu_tmpfile(conf, sizeof(conf));
-	tu_write_file(conf, cc->text, strlen(cc->text));
+	tu_text_file(conf, sizeof(conf), cc->text);
 	argv[n++] = "-c";
 	argv[n++] = conf;
 	argv[n++] = "--spi";
 	argv[n++] = c.spec;
-	for (int i = 0; cc->args[i]; i++)
-		argv[n++] = strcmp(cc->args[i], "@IMAGE") ? cc->args[i] : image;
-	argv[n] = NULL;
+	tu_append_args(argv, n, cc->args, image);
 	beken(&r, NULL, argv);
 	snprintf(want, sizeof(want), "%s%s", conf, cc->message);
 	assert_error(&r, 2, want);
@@ -188,8 +185,7 @@ START_TEST(other_programs_sections_are_ignored)
 	struct tu_run r;
 
 	chip_new(&c, NULL);
-	tu_tmpfile(conf, sizeof(conf));
-	tu_write_file(conf, text, strlen(text));
+	tu_text_file(conf, sizeof(conf), text);
 	beken(&r, NULL, ARGS("-c", conf, "-v", "--spi", c.spec, "detect"));
 	ck_assert_msg(r.status == 0, "%s", r.err);
 	ck_assert_msg(strstr(r.out, "speed:      1 MHz"), "%s", r.out);
@@ -445,9 +441,7 @@ START_TEST(refused_before_the_device)
 	tu_write_file(image, img, sizeof(img));
 	argv[n++] = "--spi";
 	argv[n++] = c.spec;
-	for (int i = 0; ec->args[i]; i++)
-		argv[n++] = strcmp(ec->args[i], "@IMAGE") ? ec->args[i] : image;
-	argv[n] = NULL;
+	tu_append_args(argv, n, ec->args, image);
 	beken(&r, NULL, argv);
 	assert_error(&r, 2, ec->message);
 	ck_assert_msg(!chip_opened(&c), "the chip was opened");

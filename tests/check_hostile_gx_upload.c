@@ -171,13 +171,10 @@ START_TEST(config_cannot_unlock)
 	hbox_start(&b);
 	tu_tmpfile(image, sizeof(image));
 	tu_write_file(image, "\x01\x02\x03\x04", 4);
-	tu_tmpfile(conf, sizeof(conf));
-	tu_write_file(conf, cc->text, strlen(cc->text));
+	tu_text_file(conf, sizeof(conf), cc->text);
 	argv[n++] = "-c";
 	argv[n++] = conf;
-	for (int i = 0; cc->args[i]; i++)
-		argv[n++] = strcmp(cc->args[i], "@IMAGE") ? cc->args[i] : image;
-	argv[n] = NULL;
+	tu_append_args(argv, n, cc->args, image);
 	gx(&r, &b, NULL, argv);
 	snprintf(want, sizeof(want), "%s%s", conf, cc->message);
 	gxt_assert_error(&r, 2, want);

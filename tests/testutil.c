@@ -317,3 +317,17 @@ void tu_assert_one_error(const struct tu_run *r, const char *program, int status
 	ck_assert_msg(!strncmp(r->err, program, n) && !strncmp(r->err + n, ": ", 2),
 		      "not prefixed with '%s: ': %s", program, r->err);
 }
+
+void tu_text_file(char *buf, size_t len, const char *text)
+{
+	tu_tmpfile(buf, len);
+	tu_write_file(buf, text, strlen(text));
+}
+
+int tu_append_args(const char **argv, int n, const char *const *args, const char *image)
+{
+	for (int i = 0; args[i]; i++)
+		argv[n++] = strcmp(args[i], "@IMAGE") ? args[i] : image;
+	argv[n] = NULL;
+	return n;
+}

@@ -43,6 +43,13 @@ const char *tu_shared(const char *rel, char *buf, size_t len);
 /* A new empty temporary file (path in buf). */
 void tu_tmpfile(char *buf, size_t len);
 void tu_write_file(const char *path, const void *data, size_t len);
+/* A new temporary file holding text (a config file, say); path in buf. */
+void tu_text_file(char *buf, size_t len, const char *text);
+/*
+ * Append args to argv from index n, "@IMAGE" replaced by image, and end it
+ * with NULL; returns the new count. The hostile cases' tables use it.
+ */
+int tu_append_args(const char **argv, int n, const char *const *args, const char *image);
 /* Whole file, malloc'd; *len gets its size. Fails the test if unreadable. */
 uint8_t *tu_read_file(const char *path, size_t *len);
 int tu_files_equal(const char *a, const char *b);
