@@ -93,11 +93,15 @@ PROGRAM_SRC_gx-upload := uart/gx-upload.c
 TOOLS := uart-sim
 PROGRAM_SRC_uart-sim := sim/uart-sim.c
 MAIN_SRCS := $(foreach p,$(PROGRAMS) $(TOOLS),$(PROGRAM_SRC_$(p)))
+# The programs' shared main (--help, --version, exit statuses): linked into
+# each program, not the library, which never prints to stdout nor exits.
+SKELETON_SRCS := common/prog.c
+SKELETON_OBJS := $(patsubst %.c,$(B)/%.o,$(SKELETON_SRCS))
 
 # Library sources, one line per layer (its API, then its backends); a
 # backend that needs an optional library is in BACKEND_name_SRCS above.
 LIB_SRCS := common/err.c common/log.c common/parse.c common/image.c common/progress.c
-LIB_SRCS += common/backend.c common/options.c common/prog.c common/signals.c common/range.c common/verify.c common/voltage.c
+LIB_SRCS += common/backend.c common/options.c common/signals.c common/range.c common/verify.c common/voltage.c
 LIB_SRCS += common/datapath.c
 LIB_SRCS += conf/config.c
 LIB_SRCS += gpio/gpio.c
@@ -116,7 +120,7 @@ TESTS := $(patsubst tests/%.c,%,$(sort $(wildcard tests/check_*.c)))
 TEST_BINS := $(addprefix $(B)/tests/,$(TESTS))
 
 LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(LIB_SRCS))
-DEPS := $(LIB_OBJS:.o=.d) $(patsubst %.c,$(B)/%.d,$(MAIN_SRCS))
+DEPS := $(LIB_OBJS:.o=.d) $(SKELETON_OBJS:.o=.d) $(patsubst %.c,$(B)/%.d,$(MAIN_SRCS))
 
 .PHONY: all check check-gpiod2 install uninstall clean distclean features
 all: features $(addprefix $(B)/,$(PROGRAMS) $(TOOLS))
@@ -134,7 +138,7 @@ $(LIB): $(LIB_OBJS)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 define link_program
-$(B)/$(1): $(B)/$(PROGRAM_SRC_$(1):.c=.o) $(LIB)
+$(B)/$(1): $(B)/$(PROGRAM_SRC_$(1):.c=.o) $(if $(filter $(1),$(PROGRAMS)),$(SKELETON_OBJS)) $(LIB)
 	@$$(if $$(Q),echo "  LD      $$@")
 	$$(Q)$$(CC) $$(ALL_CFLAGS) $$(ALL_LDFLAGS) $$^ $$(UB_LIBS) $$(LDLIBS) -o $$@
 endef

@@ -13,19 +13,20 @@
 #define UB_VERSION "unknown"
 #endif
 
-/* A closed fd 0-2 gets /dev/null, so that the next device or file opened cannot take it. */
-static int guard_std_fds(void)
+/*
+ * A closed fd 0-2 gets /dev/null, so that the next device or file opened
+ * cannot take its number. -1 when that fails (nothing else may be opened).
+ */
+static int guard_std_fds(int *stdout_closed)
 {
-	int stdout_closed = 0;
-
 	for (int fd = 0; fd <= 2; fd++) {
 		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
 			continue;
 		if (open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
-			_exit(UB_EFAIL);  /* cannot happen: fd was the lowest free number */
-		stdout_closed |= fd == STDOUT_FILENO;
+			return -1;
+		*stdout_closed |= fd == STDOUT_FILENO;
 	}
-	return stdout_closed;
+	return 0;
 }
 
 static void usage(const struct ub_program *prog, FILE *f)
@@ -122,13 +123,6 @@ static int check_command_line(struct ub_session *s)
 	return 0;
 }
 
-int ub_session_interrupted(struct ub_session *s, const char *what)
-{
-	if (!s->stop)
-		return 0;
-	return ub_fail(&s->err, UB_EINTR, "interrupted %s", what);
-}
-
 static int exit_status(const struct ub_session *s, int rc)
 {
 	if (!rc)
@@ -161,13 +155,12 @@ static int finish(struct ub_session *s, int rc)
 	return rc;
 }
 
-static int print_version(const struct ub_program *prog)
+static void print_version(const struct ub_program *prog)
 {
 	const char *extra = prog->version_extra ? prog->version_extra() : NULL;
 
 	printf("%s %s%s%s%s\n", prog->name, UB_VERSION, extra ? " (" : "", extra ? extra : "",
 	       extra ? ")" : "");
-	return fflush(stdout) ? UB_EFAIL : 0;
 }
 
 static void report_config(struct ub_session *s)
@@ -182,19 +175,23 @@ int ub_prog_main(const struct ub_program *prog, struct ub_session *s, int argc, 
 {
 	int at;
 
-	s->stdout_closed = guard_std_fds();
+	if (guard_std_fds(&s->stdout_closed) < 0)
+		return UB_EFAIL;  /* stderr may be closed too: nowhere to say it */
 	s->prog = prog;
 	s->log = (struct ub_log){ UB_LOG_INFO, ub_log_stderr, (void *)prog->name };
 	at = load_options(s, argc, argv);
 	if (at < 0)
 		return finish(s, -1);
 	s->log.level = UB_LOG_INFO + s->common.verbosity;
-	if (s->common.help) {
-		usage(prog, stdout);
-		return finish(s, 0) ? UB_EFAIL : (fflush(stdout) ? UB_EFAIL : 0);
+	if (s->common.help || s->common.version) {
+		if (s->common.help)
+			usage(prog, stdout);
+		else
+			print_version(prog);
+		if (fflush(stdout) || ferror(stdout))
+			return finish(s, ub_fail_errno(&s->err, UB_EFAIL, errno, "cannot write stdout"));
+		return finish(s, 0);
 	}
-	if (s->common.version)
-		return print_version(prog) ? finish(s, -1) : finish(s, 0);
 	report_config(s);
 	if (at >= argc) {
 		ub_fail(&s->err, UB_EUSAGE, "no command given; try '%s --help'", prog->name);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The skeleton every program shares: main's order of work, so that a program
- * file holds only its own options and its commands.
+ * file holds only its own options and its commands. It is the programs'
+ * code, not the library's: the Makefile links it into each program, since it
+ * prints --help and --version on stdout.
  *
  *   1. fds 0-2: any that is closed is opened on /dev/null, so that no device
  *      or file can take its number; a closed stdout is remembered.
@@ -120,8 +122,5 @@ int ub_session_source(void *session, uint8_t *data, size_t len, struct ub_err *e
 int ub_session_open_backup(struct ub_session *s, const char *path);
 int ub_session_backup_sink(void *session, const uint8_t *data, size_t len, struct ub_err *err);
 int ub_session_commit_backup(struct ub_session *s);
-
-/* The interrupted-by-a-signal check for loops in program code. */
-int ub_session_interrupted(struct ub_session *s, const char *what);
 
 #endif
