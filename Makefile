@@ -69,6 +69,9 @@ IIO_BACKEND := $(if $(filter iio,$(BACKENDS)),libiio 0.x,none)
 
 INIH_CFLAGS := $(shell $(PKG_CONFIG) --cflags inih)
 INIH_LIBS := $(shell $(PKG_CONFIG) --libs inih)
+# zlib: CRC-32 (common/crc.c) and the gzip-compressed RAM stubs (common/image.c).
+ZLIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags zlib)
+ZLIB_LIBS := $(shell $(PKG_CONFIG) --libs zlib)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 
@@ -77,19 +80,20 @@ UB_INCLUDES := -Icommon -Igpio -Ispiflash -Iuart -Iconf -Isim
 UB_CPPFLAGS := -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -DUB_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	       -DUB_DATADIR='"$(DATADIR)"' \
 	       $(BACKEND_CPPFLAGS) $(UB_INCLUDES)
-UB_CFLAGS := -std=c11 -pthread $(UB_WARN) $(BACKEND_CFLAGS) $(INIH_CFLAGS)
+UB_CFLAGS := -std=c11 -pthread $(UB_WARN) $(BACKEND_CFLAGS) $(INIH_CFLAGS) $(ZLIB_CFLAGS)
 ifeq ($(SANITIZE),1)
 UB_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UB_LDFLAGS += -fsanitize=address,undefined
 endif
 ALL_CFLAGS = $(UB_CPPFLAGS) $(CPPFLAGS) $(UB_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(UB_LDFLAGS) $(LDFLAGS)
-UB_LIBS := $(BACKEND_LIBS) $(INIH_LIBS) -pthread
+UB_LIBS := $(BACKEND_LIBS) $(INIH_LIBS) $(ZLIB_LIBS) -pthread
 
 # Program mains (one file each) and tools.
-PROGRAMS := beken-spi gx-upload
+PROGRAMS := beken-spi gx-upload w800-xmodem
 PROGRAM_SRC_beken-spi := spiflash/beken-spi.c
 PROGRAM_SRC_gx-upload := uart/gx-upload.c
+PROGRAM_SRC_w800-xmodem := uart/w800-xmodem.c
 TOOLS := uart-sim
 PROGRAM_SRC_uart-sim := sim/uart-sim.c
 MAIN_SRCS := $(foreach p,$(PROGRAMS) $(TOOLS),$(PROGRAM_SRC_$(p)))
@@ -100,7 +104,7 @@ SKELETON_OBJS := $(patsubst %.c,$(B)/%.o,$(SKELETON_SRCS))
 
 # Library sources, one line per layer (its API, then its backends); a
 # backend that needs an optional library is in BACKEND_name_SRCS above.
-LIB_SRCS := common/err.c common/log.c common/parse.c common/image.c common/progress.c
+LIB_SRCS := common/err.c common/log.c common/parse.c common/image.c common/progress.c common/crc.c common/stub.c
 LIB_SRCS += common/backend.c common/options.c common/signals.c common/range.c common/verify.c common/voltage.c
 LIB_SRCS += common/datapath.c
 LIB_SRCS += conf/config.c
@@ -108,8 +112,8 @@ LIB_SRCS += gpio/gpio.c
 LIB_SRCS += spiflash/spi.c spiflash/spi_spidev.c spiflash/spi_sim.c
 LIB_SRCS += spiflash/nor.c spiflash/nor_chips.c spiflash/nor_write.c spiflash/beken.c
 LIB_SRCS += uart/port.c uart/port_tty.c uart/net.c uart/port_tcp.c uart/port_rfc2217.c uart/port_sim.c
-LIB_SRCS += uart/reset.c uart/gx.c
-LIB_SRCS += sim/sim_file.c sim/sim_bk72xx.c sim/sim_gx.c sim/sim_uart.c sim/sim_uart_models.c \
+LIB_SRCS += uart/reset.c uart/gx.c uart/xmodem.c uart/w800_image.c uart/w800.c
+LIB_SRCS += sim/sim_file.c sim/sim_bk72xx.c sim/sim_gx.c sim/sim_w800.c sim/sim_uart.c sim/sim_uart_models.c \
 	sim/sim_uart_pty.c sim/sim_uart_step.c
 LIB_SRCS += $(BACKEND_SRCS)
 LIB := $(B)/libunbrick.a

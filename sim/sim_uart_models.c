@@ -6,8 +6,10 @@
 #include "sim_uart_run.h"
 
 extern const struct uart_sim_model uart_sim_model_gx;   /* sim/sim_gx.c */
+extern const struct uart_sim_model uart_sim_model_w800, uart_sim_model_w600;   /* sim/sim_w800.c */
 
 const struct uart_sim_model *const uart_sim_models[] = {
 	&uart_sim_model_gx,
+	&uart_sim_model_w800, &uart_sim_model_w600,
 	NULL,
 };
