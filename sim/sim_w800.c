@@ -97,6 +97,7 @@ struct img {
 };
 
 struct upload {
+	uint64_t start_ns;        /* the first byte of block 1 */
 	uint8_t next_blk;
 	int started, can_count;
 	uint8_t block[3 + 1024 + 2];
@@ -123,6 +124,7 @@ struct w800_stats {
 	uint64_t blocks_can, images_ok, images_bad, stubs, baud_changes;
 	uint64_t resets, erases, sectors_erased, reads, read_bytes, flips;
 	uint64_t drops, delays, corrupted, garbled_rx, garbled_tx, busy_dropped;
+	uint64_t upload_ns;       /* block 1's first byte to the EOT's ACK, all uploads */
 };
 
 struct w800_sim {
@@ -135,7 +137,7 @@ struct w800_sim {
 	int boot_secboot, firmware_at, bootpin, w806, pace;
 	char reset_line;              /* 0, 'd' or 'r' */
 	uint64_t power_delay_ms, esc_window_ms, prompt_ms, baud_delay_ms;
-	uint64_t erase_ms, block_erase_ms, program_us, restart_ms;
+	uint64_t erase_ms, block_erase_ms, program_us, restart_ms, turnaround_us;
 	uint64_t corrupt_above, corrupt_ppm, flip_ppm, drop_ppm;
 	uint64_t delay_ms, delay_ppm, seed;
 	int64_t reset_at;             /* -1: none, or used */
@@ -249,6 +251,14 @@ static int chance(struct w800_sim *m, uint64_t ppm)
 static uint64_t busy_ns(const struct w800_sim *m, uint64_t ns)
 {
 	return m->pace ? ns : 0;
+}
+
+/* A block's ACK leaves after the flash work, and not before the chip's turnaround. */
+static uint64_t ack_delay_ns(const struct w800_sim *m, uint64_t busy)
+{
+	uint64_t turnaround = m->turnaround_us * 1000u;
+
+	return busy > turnaround ? busy : turnaround;
 }
 
 static void set_timer(struct w800_sim *m, enum timer t, uint64_t at)
@@ -984,8 +994,8 @@ static void block_done(struct w800_sim *m, uint64_t now)
 	sim_trace(m->trace, "block %u ok", blk);
 	m->dl = DL_BUSY;
 	m->busy_dropped_run = 0;
-	set_timer(m, T_ACK, now + busy_ns(m, u->cost_ns + u->cost_bytes * m->program_us *
-					  1000u / 1024u));
+	set_timer(m, T_ACK, now + ack_delay_ns(m, busy_ns(m, u->cost_ns + u->cost_bytes *
+							     m->program_us * 1000u / 1024u)));
 }
 
 static void upload_eot(struct w800_sim *m, uint64_t now)
@@ -1004,6 +1014,7 @@ static void upload_eot(struct w800_sim *m, uint64_t now)
 		return;
 	}
 	sim_trace(m->trace, "upload done images=%d", u->images);
+	m->stats.upload_ns += now - u->start_ns;
 	q_push(m, "\x06", 1, now, EV_NONE);
 	clear_timer(m);
 	if (u->ram_ready) {
@@ -1073,6 +1084,7 @@ static void idle_byte(struct w800_sim *m, uint64_t now, uint8_t b)
 		m->prompt_hold = 1;
 		if (upload_begin(m))
 			return;
+		m->up->start_ns = now;
 		if (count_xmodem_byte(m, now))
 			return;
 		block_start(m, now, b);
@@ -1495,6 +1507,7 @@ static const struct {
 	STAT(resets), STAT(erases), STAT(sectors_erased), STAT(reads),
 	STAT(read_bytes), STAT(flips), STAT(drops), STAT(delays),
 	STAT(corrupted), STAT(garbled_rx), STAT(garbled_tx), STAT(busy_dropped),
+	STAT(upload_ns),
 #undef STAT
 };
 
@@ -1678,6 +1691,7 @@ NUM_OPT(opt_erase_ms, erase_ms, 0, 60000)
 NUM_OPT(opt_block_erase_ms, block_erase_ms, 0, 600000)
 NUM_OPT(opt_program_us, program_us, 0, 10000000)
 NUM_OPT(opt_restart_ms, restart_ms, 0, 600000)
+NUM_OPT(opt_turnaround_us, turnaround_us, 0, 10000000)
 NUM_OPT(opt_corrupt_above, corrupt_above, 0, 100000000)
 NUM_OPT(opt_corrupt_ppm, corrupt_ppm, 0, 1000000)
 NUM_OPT(opt_flip, flip_ppm, 0, 1000000)
@@ -1815,6 +1829,7 @@ static const struct option_def {
 	{ "block-erase-ms", 1, opt_block_erase_ms },
 	{ "program-us", 1, opt_program_us },
 	{ "restart-ms", 1, opt_restart_ms },
+	{ "turnaround-us", 1, opt_turnaround_us },
 	{ "corrupt-above", 1, opt_corrupt_above },
 	{ "corrupt-ppm", 1, opt_corrupt_ppm },
 	{ "flip", 1, opt_flip },

@@ -172,6 +172,8 @@
  *   block-erase-ms=MS  per 64 KiB block erase (default 150)
  *   program-us=US      per 1 KiB programmed (default 1500)
  *   restart-ms=MS      see above (not a busy time: always)
+ *   turnaround-us=US   the least time from a block's last byte to its ACK
+ *                      (default 0: the flash work alone); always, pace or not
  *
  * Faults (seed=N, default 1; PPM = parts per million per byte)
  *   corrupt-above=BAUD above this chip rate every byte, both ways, gets one
@@ -199,6 +201,8 @@
  *                    images_bad stubs baud_changes resets erases
  *                    sectors_erased reads read_bytes flips drops delays
  *                    corrupted garbled_rx garbled_tx busy_dropped
+ *                    upload_ns (ns from block 1's first byte to the
+ *                    EOT's ACK, summed over uploads)
  *
  * ------------------------------------------------------------- trace lines
  *   line baud=N parity=P bits=N    host settings changed

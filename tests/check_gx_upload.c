@@ -66,7 +66,7 @@ static void remove_files(void)
 struct box {
 	char spec[1024];
 	struct gxt_box files;                        /* trace, rx, save, stats */
-	struct gxt_sim sim;
+	struct tu_sim sim;
 	struct tu_ser2net net;
 	int slave;
 	int running;
@@ -114,7 +114,7 @@ static void box_start(struct box *b, const char *opts)
 		return;
 	}
 	snprintf(full, sizeof(full), "%s%s%s", b->files.model_spec, *opts ? "," : "", opts);
-	gxt_sim_start(&b->sim, full);
+	tu_sim_start(&b->sim, full);
 	b->running = 1;
 	if (via == VIA_PTY) {
 		snprintf(b->spec, sizeof(b->spec), "%s", b->sim.path);
@@ -226,7 +226,7 @@ static void box_stop(struct box *b)
 		tu_ser2net_stop(&b->net);
 		close(b->slave);
 	}
-	gxt_sim_stop(&b->sim);
+	tu_sim_stop(&b->sim);
 	b->running = 0;
 }
 
@@ -323,11 +323,11 @@ START_TEST(boot_sends_the_captured_bytes)
 	ck_assert_int_eq(rx[0], '\n');
 	ck_assert_msg(!memcmp(rx + 1, a, alen), "stage 1 differs from sent_000001");
 	ck_assert_msg(!memcmp(rx + 1 + alen, b, blen), "\"boot\" + stage 2 differ from sent_000002");
-	ck_assert(gxt_file_has(box.files.trace, "stage1 ok chip=0x6701 bytes=8197"));
-	ck_assert(gxt_file_has(box.files.trace, "stage2 ok sum=0x00c2341b size=148028"));
+	ck_assert(tu_file_has(box.files.trace, "stage1 ok chip=0x6701 bytes=8197"));
+	ck_assert(tu_file_has(box.files.trace, "stage2 ok sum=0x00c2341b size=148028"));
 	/* Over the network ser2net sets the pty, with its own termios. */
 	if (via == VIA_PTY || via == VIA_SIM)
-		ck_assert(gxt_file_has(box.files.trace, "line baud=115200 parity=none inpck=1"));
+		ck_assert(tu_file_has(box.files.trace, "line baud=115200 parity=none inpck=1"));
 	free(a);
 	free(b);
 	free(rx);
@@ -435,8 +435,8 @@ START_TEST(write_then_dump_back)
 	ck_assert(tu_files_equal(out, img));
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert(gxt_file_has(box.files.trace, "command serialdown KERNEL 200000"));
-	ck_assert(gxt_file_has(box.files.trace, "crc ok"));
+	ck_assert(tu_file_has(box.files.trace, "command serialdown KERNEL 200000"));
+	ck_assert(tu_file_has(box.files.trace, "crc ok"));
 	saved = tu_read_file(box.files.save, &len);
 	orig = tu_read_file(gxt_flash, &len);
 	mine = tu_read_file(img, &len);
@@ -666,9 +666,9 @@ START_TEST(taurus_rom_stage_at_100000)
 	} else {
 		assert_ok(&r);
 		box_stop(&box);
-		ck_assert(gxt_file_has(box.files.trace, "line baud=100000"));
-		ck_assert(gxt_file_has(box.files.trace, "stage1 ok chip=0x6616 bytes=8197"));
-		ck_assert(gxt_file_has(box.files.trace, "stage2 ok"));
+		ck_assert(tu_file_has(box.files.trace, "line baud=100000"));
+		ck_assert(tu_file_has(box.files.trace, "stage1 ok chip=0x6616 bytes=8197"));
+		ck_assert(tu_file_has(box.files.trace, "stage2 ok"));
 	}
 	tu_run_free(&r);
 	box_free(&box);
@@ -686,8 +686,8 @@ START_TEST(rom_baud_option)
 	assert_ok(&r);
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert(gxt_file_has(box.files.trace, "line baud=100000"));
-	ck_assert(gxt_file_has(box.files.trace, "stage2 ok"));
+	ck_assert(tu_file_has(box.files.trace, "line baud=100000"));
+	ck_assert(tu_file_has(box.files.trace, "stage2 ok"));
 	box_free(&box);
 }
 END_TEST
@@ -764,7 +764,7 @@ END_TEST
 START_TEST(missing_and_busy_ports)
 {
 	struct tu_run r;
-	struct gxt_sim sim;
+	struct tu_sim sim;
 	int fd;
 
 	if (via == VIA_SIM) {
@@ -792,7 +792,7 @@ START_TEST(missing_and_busy_ports)
 		"-p", "/dev/ttyNOSUCH9", "-L", gxt_loader, "boot", NULL });
 	gxt_assert_error(&r, 3, "no serial port /dev/ttyNOSUCH9");
 	tu_run_free(&r);
-	gxt_sim_start(&sim, "gx");
+	tu_sim_start(&sim, "gx");
 	fd = open(sim.path, O_RDWR | O_NOCTTY);
 	ck_assert_int_ge(fd, 0);
 	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
@@ -801,7 +801,7 @@ START_TEST(missing_and_busy_ports)
 	gxt_assert_error(&r, 3, "is in use by another program");
 	tu_run_free(&r);
 	close(fd);
-	gxt_sim_stop(&sim);
+	tu_sim_stop(&sim);
 }
 END_TEST
 
@@ -821,8 +821,8 @@ START_TEST(reset_sequence_on_dtr)
 	} else if (via == VIA_SIM) {
 		assert_ok(&r);
 		box_stop(&box);
-		ck_assert(gxt_file_has(box.files.trace, "modem dtr=1\nmodem dtr=0\n"));
-		ck_assert(gxt_file_has(box.files.trace, "reset"));
+		ck_assert(tu_file_has(box.files.trace, "modem dtr=1\nmodem dtr=0\n"));
+		ck_assert(tu_file_has(box.files.trace, "reset"));
 	}
 	tu_run_free(&r);
 	box_free(&box);
@@ -870,7 +870,7 @@ START_TEST(boot_variants)
 	ck_assert_uint_eq(r.outlen, 512);
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert_msg(gxt_file_has(box.files.trace, handshakes[_i].trace), "%s: no '%s' in the trace",
+	ck_assert_msg(tu_file_has(box.files.trace, handshakes[_i].trace), "%s: no '%s' in the trace",
 		      handshakes[_i].opts, handshakes[_i].trace);
 	box_free(&box);
 	unlink(path);
@@ -900,7 +900,7 @@ START_TEST(legacy_loader)
 	ck_assert(slice_equals(out, gxt_flash, 0, 64 << 10));
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert(gxt_file_has(box.files.trace, "stage2 ok"));
+	ck_assert(tu_file_has(box.files.trace, "stage2 ok"));
 	box_free(&box);
 	unlink(path);
 	unlink(out);
@@ -948,7 +948,7 @@ START_TEST(chip_lookup_and_board_profile)
 	ck_assert(r.outlen == 512);
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert(gxt_file_has(box.files.trace, "modem rts=1\nmodem rts=0\n"));
+	ck_assert(tu_file_has(box.files.trace, "modem rts=1\nmodem rts=0\n"));
 	box_free(&box);
 	unlink(conf);
 }
@@ -1052,8 +1052,8 @@ START_TEST(rom_window_closes)
 	gxt_assert_error(&r, 3, "the boot ROM did not answer RUNGET after stage 1");
 	tu_run_free(&r);
 	box_stop(&box);
-	ck_assert(gxt_file_has(box.files.trace, "handshake\nrom window expired\n"));
-	ck_assert(!gxt_file_has(box.files.trace, "stage1"));
+	ck_assert(tu_file_has(box.files.trace, "handshake\nrom window expired\n"));
+	ck_assert(!tu_file_has(box.files.trace, "stage1"));
 	box_free(&box);
 }
 END_TEST

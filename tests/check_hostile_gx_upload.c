@@ -88,7 +88,7 @@ static void gx_stopped(struct tu_run *r, const char *spec, const char *trace, co
 
 	gx_argv(argv, spec, args);
 	tu_spawn(&child, "gx-upload", no_config, argv);
-	gxt_wait_for_text(trace, text);
+	tu_wait_for_text(trace, text);
 	usleep((useconds_t)ms * 1000);
 	kill(child.pid, sig);
 	tu_wait(&child, r);
@@ -201,7 +201,7 @@ START_TEST(rerun_after_interrupted_dump)
 	size_t len;
 	uint8_t *flash;
 	struct gxt_box files;
-	struct gxt_sim sim;
+	struct tu_sim sim;
 	struct tu_run r;
 
 	tu_tmpfile(img, sizeof(img));
@@ -212,7 +212,7 @@ START_TEST(rerun_after_interrupted_dump)
 	outdir_make(&o, "dump.bin");
 	gxt_box_files(&files);
 	snprintf(spec, sizeof(spec), "%s,image=%s,pace=1", files.model_spec, img);
-	gxt_sim_start(&sim, spec);
+	tu_sim_start(&sim, spec);
 	gx_on(&r, sim.path, NULL, ARGS("boot"));
 	ck_assert_msg(r.status == 0, "%s", r.err);
 	tu_run_free(&r);
@@ -228,10 +228,10 @@ START_TEST(rerun_after_interrupted_dump)
 	ck_assert_uint_eq(r.outlen, 16);
 	ck_assert_mem_eq(r.out, flash + 0x20000, 16);
 	tu_run_free(&r);
-	gxt_sim_stop(&sim);
-	ck_assert_int_eq(gxt_count_lines_starting(files.trace, "command "), 2);
-	ck_assert(gxt_file_has(files.trace, "command serialdump 0x20000 20000\n"));
-	ck_assert(gxt_file_has(files.trace, "command serialdump 0x20000 16\n"));
+	tu_sim_stop(&sim);
+	ck_assert_int_eq(tu_count_lines_starting(files.trace, "command "), 2);
+	ck_assert(tu_file_has(files.trace, "command serialdump 0x20000 20000\n"));
+	ck_assert(tu_file_has(files.trace, "command serialdump 0x20000 16\n"));
 	ck_assert_uint_eq(tu_stat(files.stats, "handshakes"), 1);
 	gxt_box_free(&files);
 	free(flash);
@@ -309,7 +309,7 @@ START_TEST(signal_during_dump_leaves_no_file)
 	gxt_assert_error(&r, 128 + sig, "interrupted after reading 0 of 16384 bytes; '");
 	ck_assert_msg(strstr(r.err, "/dump.bin' was not written"), "%s", r.err);
 	ck_assert_msg(dir_is_empty(o.dir), "%s holds a file after the stop", o.dir);
-	ck_assert_int_eq(gxt_count_lines_starting(b.box.trace, "command "), 1);
+	ck_assert_int_eq(tu_count_lines_starting(b.box.trace, "command "), 1);
 	tu_run_free(&r);
 	rmdir(o.dir);
 	gxt_box_free(&b.box);
@@ -366,7 +366,7 @@ START_TEST(signal_during_write_says_what_was_written)
 	if (!ws->written)
 		ck_assert_msg(strstr(last, " of 32768 bytes of ") &&
 			      strstr(last, "; the flash was not changed"), "%s", r.err);
-	ck_assert_int_eq(gxt_file_has(b.box.trace, "program addr=0x100000 len=32768"),
+	ck_assert_int_eq(tu_file_has(b.box.trace, "program addr=0x100000 len=32768"),
 			 ws->written);
 	ck_assert_int_eq(gxt_flash_differs_from(b.box.save, gxt_flash, 0x100000, 32768),
 			 ws->written);
@@ -464,7 +464,7 @@ START_TEST(loader_refusal_is_bad_input)
 	ck_assert_msg(strstr(r.err, "range 0x3f0+0x40 is outside 0x0+0x400\n"), "%s", r.err);
 	ck_assert_msg(!strstr(r.err, "err:"), "%s", r.err);
 	ck_assert_msg(dir_is_empty(o.dir), "%s holds a file", o.dir);
-	ck_assert(gxt_file_has(b.box.trace, "command gx_otp read 0x3f0 64\n"));
+	ck_assert(tu_file_has(b.box.trace, "command gx_otp read 0x3f0 64\n"));
 	tu_run_free(&r);
 	rmdir(o.dir);
 	gxt_box_free(&b.box);

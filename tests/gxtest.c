@@ -103,72 +103,8 @@ int gxt_flash_differs_from(const char *saved, const char *image, size_t at, size
 	return differs;
 }
 
-/* uart-sim prints the pty's path on its first line. */
-static void read_pty_path(struct gxt_sim *sim)
-{
-	for (int i = 0; i < 500; i++) {
-		ssize_t n = pread(sim->child.out, sim->path, sizeof(sim->path) - 1, 0);
-
-		if (n > 0 && memchr(sim->path, '\n', (size_t)n)) {
-			sim->path[n] = 0;
-			sim->path[strcspn(sim->path, "\n")] = 0;
-			return;
-		}
-		usleep(10000);
-	}
-	ck_abort_msg("uart-sim printed no pty path");
-}
-
-void gxt_sim_start(struct gxt_sim *sim, const char *spec)
-{
-	memset(sim, 0, sizeof(*sim));
-	tu_spawn(&sim->child, "uart-sim", NULL, (const char *const[]){ spec, NULL });
-	read_pty_path(sim);
-}
-
-void gxt_sim_stop(struct gxt_sim *sim)
-{
-	struct tu_run r;
-
-	kill(sim->child.pid, SIGTERM);
-	tu_wait(&sim->child, &r);
-	ck_assert_msg(r.status == 0, "uart-sim: %s", r.err);
-	tu_run_free(&r);
-}
-
 void gxt_assert_error(const struct tu_run *r, int status, const char *msg)
 {
 	tu_assert_one_error(r, "gx-upload", status, msg);
 }
 
-int gxt_file_has(const char *path, const char *text)
-{
-	size_t len;
-	char *data = (char *)tu_read_file(path, &len);
-	int found = strstr(data, text) != NULL;
-
-	free(data);
-	return found;
-}
-
-void gxt_wait_for_text(const char *path, const char *text)
-{
-	for (int i = 0; i < 1000 && !gxt_file_has(path, text); i++)
-		usleep(10000);
-	ck_assert_msg(gxt_file_has(path, text), "no '%s' in %s", text, path);
-}
-
-int gxt_count_lines_starting(const char *path, const char *prefix)
-{
-	size_t len, pl = strlen(prefix);
-	char *data = (char *)tu_read_file(path, &len);
-	int n = 0;
-
-	for (char *line = data; line; line = strchr(line, '\n')) {
-		if (*line == '\n')
-			line++;
-		n += !strncmp(line, prefix, pl);
-	}
-	free(data);
-	return n;
-}

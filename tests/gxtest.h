@@ -35,22 +35,8 @@ void gxt_box_free(struct gxt_box *b);
 /* Does [at, at + len) of the saved flash differ from the image? */
 int gxt_flash_differs_from(const char *saved, const char *image, size_t at, size_t len);
 
-/* The emulator as a process of its own (build/uart-sim SPEC) on a pty, which outlives runs. */
-struct gxt_sim {
-	struct tu_child child;
-	char path[256];         /* the pty for -p */
-};
-void gxt_sim_start(struct gxt_sim *sim, const char *spec);
-/* Stop it (SIGTERM), which writes its files; fails the test if it did not exit 0. */
-void gxt_sim_stop(struct gxt_sim *sim);
-
 /* What a user sees: exactly one "gx-upload: " line on stderr with msg, and the status. */
 void gxt_assert_error(const struct tu_run *r, int status, const char *msg);
 
-/* Files the box writes. */
-int gxt_file_has(const char *path, const char *text);
-/* Wait until the file has text (up to 10 s; a trace is written as the box runs). */
-void gxt_wait_for_text(const char *path, const char *text);
-int gxt_count_lines_starting(const char *path, const char *prefix);
 
 #endif

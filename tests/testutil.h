@@ -81,4 +81,19 @@ void tu_assert_one_error(const struct tu_run *r, const char *program, int status
 /* Count lines in s. */
 int tu_count_lines(const char *s);
 
+/* An emulator as a process of its own (build/uart-sim SPEC) on a pty, which outlives runs. */
+struct tu_sim {
+	struct tu_child child;
+	char path[256];         /* the pty for -p */
+};
+void tu_sim_start(struct tu_sim *sim, const char *spec);
+/* Stop it (SIGTERM), which writes its files; fails the test if it did not exit 0. */
+void tu_sim_stop(struct tu_sim *sim);
+
+/* Files an emulator writes (trace=, stats=). */
+int tu_file_has(const char *path, const char *text);
+/* Wait until the file has text (up to 10 s; a trace is written as the device runs). */
+void tu_wait_for_text(const char *path, const char *text);
+int tu_count_lines_starting(const char *path, const char *prefix);
+
 #endif

@@ -292,10 +292,19 @@ static int connect(struct ub_session *s)
 	return w800_connect(r->w, &s->err);
 }
 
+/*
+ * Whatever stopped the command, the chip is put back to 115200, so the next
+ * run finds it (a run killed before this is found by w800_connect).
+ */
 static int release(struct ub_session *s)
 {
 	struct run *r = run_of(s);
-	int rc = ub_port_close(r->port, &s->err);
+	struct ub_err quiet = { 0 };
+	int rc;
+
+	if (r->w)
+		w800_restore_baud(r->w, &quiet);
+	rc = ub_port_close(r->port, &s->err);
 
 	w800_free(r->w);
 	ub_reset_free(r->reset);

@@ -25,8 +25,11 @@
 #define READ_TRIES 10
 /* MAC reads that must come back clean at a new rate before it is used */
 #define LINK_PROBES 3
+#define LEFT_RATE_MS 300
 #define RECOVER_TRIES 8
 #define RECOVER_PROMPT_MS 1000
+
+static const unsigned fast_rates[] = { 2000000, 1000000, 921600, 460800 };
 
 struct w800 {
 	struct w800_config cfg;
@@ -162,8 +165,12 @@ static int count_prompts(struct w800 *w, const uint8_t *buf, ssize_t n, int *run
 	return 0;
 }
 
-/* Wait up to ms for the prompt; 1 when it came, 0 when not, -1 on error. */
-static int wait_prompt(struct w800 *w, int ms, struct ub_err *err)
+/*
+ * Wait up to ms for the prompt; 1 when it came, 0 when not, -1 on error.
+ * *noise (may be NULL) tells whether bytes came that no text has: a chip
+ * talking at another rate.
+ */
+static int listen(struct w800 *w, int ms, int *noise, struct ub_err *err)
 {
 	int64_t deadline = now_ms(w) + ms;
 	int run = 0;
@@ -179,9 +186,16 @@ static int wait_prompt(struct w800 *w, int ms, struct ub_err *err)
 			return -1;
 		if (count_prompts(w, buf, n, &run))
 			return 1;
+		for (ssize_t i = 0; noise && i < n; i++)
+			*noise |= !isprint(buf[i]) && buf[i] != '\r' && buf[i] != '\n';
 		if (now_ms(w) >= deadline)
 			return 0;
 	}
+}
+
+static int wait_prompt(struct w800 *w, int ms, struct ub_err *err)
+{
+	return listen(w, ms, NULL, err);
 }
 
 static void say_reset_now(struct w800 *w)
@@ -247,12 +261,46 @@ static int run_reset(struct w800 *w, struct ub_err *err)
 	return w->cfg.reset(w->cfg.reset_arg, err);
 }
 
+static int baud_frame(struct w800 *w, unsigned rate, struct ub_err *err);
+
+/*
+ * A run stopped before it could put the chip back to 115200 (killed, or
+ * the cable pulled) leaves it prompting at a fast rate: listen at each, and
+ * bring it back. 1 when found, 0 when not.
+ */
+static int find_left_rate(struct w800 *w, struct ub_err *err)
+{
+	for (size_t i = 0; i < sizeof(fast_rates) / sizeof(fast_rates[0]); i++) {
+		int rc;
+
+		if (ub_port_set_baud(w->cfg.port, fast_rates[i], err) < 0)
+			return -1;
+		rc = wait_prompt(w, LEFT_RATE_MS, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			continue;
+		ub_info(w->cfg.log, "the chip was left at %u baud; back to %u", fast_rates[i],
+			W800_ROM_BAUD);
+		if (baud_frame(w, W800_ROM_BAUD, err) < 0)
+			return -1;
+		ub_port_sleep_ms(w->cfg.port, SWITCH_SETTLE_MS);
+		break;
+	}
+	if (ub_port_set_baud(w->cfg.port, W800_ROM_BAUD, err) < 0)
+		return -1;
+	return wait_prompt(w, SWITCH_PROMPT_MS, err);
+}
+
 /* Into download mode: the prompt may already be there; else reset, AT+Z, ESC. */
 static int enter(struct w800 *w, struct ub_err *err)
 {
 	int64_t deadline = now_ms(w) + w->cfg.timeout_ms;
-	int rc = wait_prompt(w, PASSIVE_MS, err);
+	int noise = 0;
+	int rc = listen(w, PASSIVE_MS, &noise, err);
 
+	if (rc == 0 && noise)
+		rc = find_left_rate(w, err);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	if (run_reset(w, err) < 0)
@@ -490,7 +538,6 @@ static int read_chunk(struct w800 *w, uint32_t offset, uint8_t *buf, size_t len,
 
 /* ---- baud ---- */
 
-static const unsigned fast_rates[] = { 2000000, 1000000, 921600, 460800 };
 
 /* The next rate down the list below rate, or 115200. */
 static unsigned lower_rate(unsigned rate)
