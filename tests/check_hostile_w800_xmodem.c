@@ -293,6 +293,8 @@ START_TEST(signal_during_write_says_how_much)
 	tu_wait(&child, &r);
 	assert_error(&r, 128 + sig, "interrupted after the chip took ");
 	ck_assert_msg(strstr(r.err, " of 100064 bytes of "), "%s", r.err);
+	ck_assert_msg(strstr(r.err, " (images: 0x0d0000-0x0e8aa0 cut); a cut image may be "
+			     "half-written: run the same command again\n"), "%s", r.err);
 	tu_run_free(&r);
 	/* The chip was put back to 115200 on the way out, and the upload cancelled. */
 	ck_assert(tu_file_has(c.trace, "upload aborted"));
@@ -501,8 +503,8 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("corpus");
 
 	tcase_set_timeout(tc, 60);
-	for (size_t i = 0; i < sizeof(corpus) / sizeof(corpus[0]); i++)
-		tcase_add_loop_test(tc, *corpus[i].test, 0, corpus[i].variants);
+	for (const struct hostile_case *c = corpus; c < corpus + VARIANTS(corpus); c++)
+		tcase_add_loop_test(tc, *c->test, 0, c->variants);
 	suite_add_tcase(s, tc);
 	return s;
 }

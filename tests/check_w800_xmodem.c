@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "testutil.h"
 
 #define PROG "w800-xmodem"
@@ -54,8 +56,8 @@ static void make_images(void)
 
 	random_file(f.sb, 5000, 1);
 	random_file(f.app, 300001, 2);
-	run(&r, (const char *const[]){ "pack", f.sb, "--header-address", "0x2000", "--run-address",
-				       "0x2100", "--attr", "0", "-o", f.sbimg, NULL });
+	run(&r, (const char *const[]){ "pack", f.sb, "--header-address", "0x8002000", "--run-address",
+				       "0x8002100", "--attr", "0", "-o", f.sbimg, NULL });
 	expect_ok(&r);
 	tu_run_free(&r);
 	run(&r, (const char *const[]){ "pack", f.app, "--address", "0x10400", "--attr", "1", "-o",
@@ -433,6 +435,64 @@ START_TEST(mac_set_and_read)
 }
 END_TEST
 
+/* ---- entry ---- */
+
+/* wm_tool's "-rs rts" sequence resets the chip; ESC then catches its ROM. */
+START_TEST(entry_by_reset_and_by_hand)
+{
+	struct tu_run r;
+	char p[512];
+
+	run(&r, (const char *const[]){ "-p", spec(p, sizeof(p), "w800", "firmware=none"),
+				       "--reset", "dtr=0,rts=1,50ms,dtr=1,rts=0,50ms,dtr=0", "detect",
+				       NULL });
+	expect_ok(&r);
+	ck_assert_msg(strstr(r.out, "stage:     ROM (prompt 'C')\n"), "%s", r.out);
+	ck_assert_msg(!strstr(r.err, "AT+Z"), "%s", r.err);
+	tu_run_free(&r);
+	/* By hand: said at once, then ESC until the user's reset lets the ROM answer. */
+	run(&r, (const char *const[]){ "-p", "sim:w800,power-delay=3000", "--entry", "manual",
+				       "detect", NULL });
+	expect_ok(&r);
+	ck_assert_msg(strstr(r.err, "reset the chip now"), "%s", r.err);
+	tu_run_free(&r);
+}
+END_TEST
+
+/* ---- pack ---- */
+
+/* notes §3.4: the stub's own fields over its body give the stub's header, byte for byte. */
+START_TEST(pack_rebuilds_the_stub_header)
+{
+	struct tu_run r;
+	uint8_t whole[8192];
+	gzFile gz;
+	int n;
+	size_t len;
+	uint8_t *packed;
+
+	if (!have_stub)
+		return;
+	gz = gzopen(stub, "rb");
+	ck_assert_ptr_nonnull(gz);
+	n = gzread(gz, whole, sizeof(whole));
+	gzclose(gz);
+	ck_assert_int_eq(n, 3140);
+	tu_write_file(f.sb, whole + 64, (size_t)n - 64);
+	run(&r, (const char *const[]){ "pack", f.sb, "--attr", "0x200", "--run-address",
+				       "0x20004000", "--header-address", "0x20004000",
+				       "--upgrade-address", "0", "--upd-no", "0", "--image-version",
+				       "1.0.01\n", "-o", f.out, NULL });
+	expect_ok(&r);
+	packed = tu_read_file(f.out, &len);
+	ck_assert_uint_eq(len, (size_t)n);
+	ck_assert_mem_eq(packed, whole, 64);
+	ck_assert_mem_eq(packed + 64, whole + 64, (size_t)n - 64);
+	free(packed);
+	tu_run_free(&r);
+}
+END_TEST
+
 /* ---- the frames on the wire (notes §3.2) ---- */
 
 static int holds(const uint8_t *hay, size_t n, const uint8_t *needle, size_t m)
@@ -542,6 +602,8 @@ static Suite *suite(void)
 	tcase_add_test(tc, verify_mismatch);
 	tcase_add_test(tc, erase_forms);
 	tcase_add_test(tc, mac_set_and_read);
+	tcase_add_test(tc, entry_by_reset_and_by_hand);
+	tcase_add_test(tc, pack_rebuilds_the_stub_header);
 	tcase_add_test(tc, golden_frames);
 	tcase_add_test(tc, pty_detect_and_write);
 	suite_add_tcase(s, tc);

@@ -228,16 +228,15 @@ static int find_stub(char *path, size_t cap, struct ub_err *err)
 static int load_stub(struct run *r, int needed_now)
 {
 	char path[PATH_MAX + 256];
-	struct ub_err *err = needed_now ? &r->s.err : &r->stub_err;
-	const char *file = r->o.stub;
+	/* A stub the user named must load; the default one only when needed now. */
+	int must = r->o.stub || needed_now;
+	struct ub_err *err = must ? &r->s.err : &r->stub_err;
+	const char *file = r->o.stub ? r->o.stub : path;
 
-	if (!file) {
-		if (find_stub(path, sizeof(path), err) < 0)
-			return needed_now || r->o.stub ? -1 : 0;
-		file = path;
-	}
-	if (ub_stub_load(file, STUB_MAX, &r->stub, r->o.stub ? &r->s.err : err) < 0)
-		return r->o.stub || needed_now ? -1 : 0;
+	if (!r->o.stub && find_stub(path, sizeof(path), err) < 0)
+		return must ? -1 : 0;
+	if (ub_stub_load(file, STUB_MAX, &r->stub, err) < 0)
+		return must ? -1 : 0;
 	r->have_stub = 1;
 	return 0;
 }
@@ -455,14 +454,15 @@ static int build_header(struct run *r)
 			       "--address N, where it runs, and a header is built for it",
 			       r->s.in.name);
 	w800_img_defaults(format, &f);
-	f.run_addr = mapped(o->has_run_address ? o->run_address : o->address);
+	/* --address may be a flash offset; the header fields are stored as given */
+	f.run_addr = o->has_run_address ? (uint32_t)o->run_address : mapped(o->address);
 	if (format == W800_IMG_W800)
-		f.header_addr = o->has_header_address ? mapped(o->header_address) :
+		f.header_addr = o->has_header_address ? (uint32_t)o->header_address :
 				f.run_addr - 0x400;
 	if (o->has_attr)
 		f.attr = (uint32_t)o->attr;
 	if (o->has_upgrade_address)
-		f.upgrade_addr = mapped(o->upgrade_address);
+		f.upgrade_addr = (uint32_t)o->upgrade_address;
 	if (o->has_upd_no)
 		f.upd_no = (uint32_t)o->upd_no;
 	if (o->image_version)
@@ -727,18 +727,46 @@ static int stopped(struct run *r, const char *fmt, ...)
 	return ub_fail(&r->s.err, UB_EINTR, "%s", msg);
 }
 
+/*
+ * Which images of the upload the chip had whole when it stopped: those it
+ * writes; the one it was taking may be half-written. Into buf, e.g.
+ * "0x002000-0x003400 whole, 0x010000-0x059400 cut".
+ */
+static const char *images_sent(const struct run *r, char *buf, size_t cap)
+{
+	size_t n, at = 0;
+	const struct w800_img_info *img = images(r, &n);
+
+	buf[0] = 0;
+	for (size_t i = 0; i < n && at < cap; i++) {
+		uint32_t lo, hi;
+		uint64_t end = r->scan.raw ? upload_len(r) : img[i].offset + img[i].size;
+
+		uint64_t start = r->scan.raw ? 0 : img[i].offset;
+		if (r->sent <= start)
+			break;
+		image_span(&img[i], &lo, &hi);
+		at += (size_t)snprintf(buf + at, cap - at, "%s0x%06" PRIx32 "-0x%06" PRIx32 " %s",
+				       i ? ", " : "", lo, hi, r->sent >= end ? "whole" : "cut");
+	}
+	return buf[0] ? buf : "nothing";
+}
+
 static int write_failed(struct run *r)
 {
 	uint64_t len = upload_len(r);
+	char sent[256];
 
+	images_sent(r, sent, sizeof(sent));
 	if (r->s.err.status == UB_EINTR)
 		return stopped(r, "interrupted after the chip took %" PRIu64 " of %" PRIu64 " bytes of "
-			       "%s; the chip may hold part of it: run the same command again",
-			       r->sent, len, r->s.in.name);
+			       "%s (images: %s); a cut image may be half-written: run the same "
+			       "command again", r->sent, len, r->s.in.name, sent);
 	if (r->sent == 0)
 		return -1;
-	ub_warn(&r->s.log, "the chip took %" PRIu64 " of %" PRIu64 " bytes of %s before this; "
-		"what it wrote is not known: run the same command again", r->sent, len, r->s.in.name);
+	ub_warn(&r->s.log, "the chip took %" PRIu64 " of %" PRIu64 " bytes of %s before this "
+		"(images: %s); a cut image may be half-written: run the same command again",
+		r->sent, len, r->s.in.name, sent);
 	return -1;
 }
 

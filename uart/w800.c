@@ -563,7 +563,7 @@ static int baud_frame(struct w800 *w, unsigned rate, struct ub_err *err)
  */
 static int try_rate(struct w800 *w, unsigned rate, struct ub_err *err)
 {
-	uint8_t mac[6], probe[64 + 4];
+	uint8_t mac[6];
 	struct ub_err quiet = { 0 };
 	int rc;
 
@@ -576,8 +576,11 @@ static int try_rate(struct w800 *w, unsigned rate, struct ub_err *err)
 	rc = wait_prompt(w, SWITCH_PROMPT_MS, err);
 	if (rc <= 0)
 		return rc;
-	if (w->info.stage == W800_STAGE_STUB)
-		return read_chunk_once(w, 0, probe, sizeof(probe), &quiet) == 1;
+	if (w->info.stage == W800_STAGE_STUB) {
+		uint8_t probe[64 + 4];
+
+		return read_chunk_once(w, 0, probe, sizeof(probe) - 4, &quiet) == 1;
+	}
 	for (int i = 0; i < LINK_PROBES; i++) {
 		if (w800_get_mac(w, mac, &quiet) < 0)
 			return 0;
