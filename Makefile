@@ -113,7 +113,7 @@ LIB_SRCS += spiflash/spi.c spiflash/spi_spidev.c spiflash/spi_sim.c
 LIB_SRCS += spiflash/nor.c spiflash/nor_chips.c spiflash/nor_write.c spiflash/beken.c
 LIB_SRCS += uart/port.c uart/port_tty.c uart/net.c uart/port_tcp.c uart/port_rfc2217.c uart/port_sim.c
 LIB_SRCS += uart/reset.c uart/gx.c uart/xmodem.c uart/w800_image.c uart/w800.c
-LIB_SRCS += sim/sim_file.c sim/sim_bk72xx.c sim/sim_gx.c sim/sim_w800.c sim/sim_uart.c sim/sim_uart_models.c \
+LIB_SRCS += sim/sim_file.c sim/sim_bk72xx.c sim/sim_gx.c sim/sim_w800.c sim/sim_ecr6600.c sim/sim_uart.c sim/sim_uart_models.c \
 	sim/sim_uart_pty.c sim/sim_uart_step.c
 LIB_SRCS += $(BACKEND_SRCS)
 LIB := $(B)/libunbrick.a

@@ -7,9 +7,11 @@
 
 extern const struct uart_sim_model uart_sim_model_gx;   /* sim/sim_gx.c */
 extern const struct uart_sim_model uart_sim_model_w800, uart_sim_model_w600;   /* sim/sim_w800.c */
+extern const struct uart_sim_model uart_sim_model_ecr6600;   /* sim/sim_ecr6600.c */
 
 const struct uart_sim_model *const uart_sim_models[] = {
 	&uart_sim_model_gx,
 	&uart_sim_model_w800, &uart_sim_model_w600,
+	&uart_sim_model_ecr6600,
 	NULL,
 };
