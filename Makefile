@@ -69,9 +69,10 @@ IIO_BACKEND := $(if $(filter iio,$(BACKENDS)),libiio 0.x,none)
 
 INIH_CFLAGS := $(shell $(PKG_CONFIG) --cflags inih)
 INIH_LIBS := $(shell $(PKG_CONFIG) --libs inih)
-# zlib: CRC-32 (common/crc.c) and the gzip-compressed RAM stubs (common/image.c).
-ZLIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags zlib)
-ZLIB_LIBS := $(shell $(PKG_CONFIG) --libs zlib)
+# zlib: CRC-32 (common/crc.c) and the gzip-compressed RAM stubs (common/stub.c);
+# libcrypto: SHA-256 (the ECR6600 stub's checksum, uart/ecr6600.c).
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags zlib libcrypto)
+DEPS_LIBS := $(shell $(PKG_CONFIG) --libs zlib libcrypto)
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 
@@ -80,20 +81,21 @@ UB_INCLUDES := -Icommon -Igpio -Ispiflash -Iuart -Iconf -Isim
 UB_CPPFLAGS := -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -DUB_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	       -DUB_DATADIR='"$(DATADIR)"' \
 	       $(BACKEND_CPPFLAGS) $(UB_INCLUDES)
-UB_CFLAGS := -std=c11 -pthread $(UB_WARN) $(BACKEND_CFLAGS) $(INIH_CFLAGS) $(ZLIB_CFLAGS)
+UB_CFLAGS := -std=c11 -pthread $(UB_WARN) $(BACKEND_CFLAGS) $(INIH_CFLAGS) $(DEPS_CFLAGS)
 ifeq ($(SANITIZE),1)
 UB_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 UB_LDFLAGS += -fsanitize=address,undefined
 endif
 ALL_CFLAGS = $(UB_CPPFLAGS) $(CPPFLAGS) $(UB_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(UB_LDFLAGS) $(LDFLAGS)
-UB_LIBS := $(BACKEND_LIBS) $(INIH_LIBS) $(ZLIB_LIBS) -pthread
+UB_LIBS := $(BACKEND_LIBS) $(INIH_LIBS) $(DEPS_LIBS) -pthread
 
 # Program mains (one file each) and tools.
-PROGRAMS := beken-spi gx-upload w800-xmodem
+PROGRAMS := beken-spi gx-upload w800-xmodem ecr-uart
 PROGRAM_SRC_beken-spi := spiflash/beken-spi.c
 PROGRAM_SRC_gx-upload := uart/gx-upload.c
 PROGRAM_SRC_w800-xmodem := uart/w800-xmodem.c
+PROGRAM_SRC_ecr-uart := uart/ecr-uart.c
 TOOLS := uart-sim
 PROGRAM_SRC_uart-sim := sim/uart-sim.c
 MAIN_SRCS := $(foreach p,$(PROGRAMS) $(TOOLS),$(PROGRAM_SRC_$(p)))
@@ -112,7 +114,7 @@ LIB_SRCS += gpio/gpio.c
 LIB_SRCS += spiflash/spi.c spiflash/spi_spidev.c spiflash/spi_sim.c
 LIB_SRCS += spiflash/nor.c spiflash/nor_chips.c spiflash/nor_write.c spiflash/beken.c
 LIB_SRCS += uart/port.c uart/port_tty.c uart/net.c uart/port_tcp.c uart/port_rfc2217.c uart/port_sim.c
-LIB_SRCS += uart/reset.c uart/gx.c uart/xmodem.c uart/w800_image.c uart/w800.c
+LIB_SRCS += uart/reset.c uart/gx.c uart/xmodem.c uart/w800_image.c uart/w800.c uart/ecr6600.c
 LIB_SRCS += sim/sim_file.c sim/sim_bk72xx.c sim/sim_gx.c sim/sim_w800.c sim/sim_ecr6600.c sim/sim_uart.c sim/sim_uart_models.c \
 	sim/sim_uart_pty.c sim/sim_uart_step.c
 LIB_SRCS += $(BACKEND_SRCS)

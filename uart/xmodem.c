@@ -175,6 +175,34 @@ static int read_answer(struct xfer *x, enum answer *ans)
 	}
 }
 
+static int purge(struct xfer *x);
+
+/*
+ * No answer: the receiver may still wait for bytes of the block that were
+ * lost (the ECR6600 stub waits 10-20 s for each, then takes its old buffer
+ * byte), and a block sent now would fill that gap and be misread. Pad
+ * bytes one at a time until it answers (a NAK for the bad block, or for a
+ * pad that is no STX), then let the line go quiet.
+ */
+static int fill_until_answer(struct xfer *x)
+{
+	int wait = line_ms(x, 2) + USB_LATENCY_MS;
+
+	for (size_t i = 0; i < XM_FRAME; i++) {
+		uint8_t c;
+		int r;
+
+		if (put_byte(x, x->xm->pad) < 0)
+			return -1;
+		r = read_byte_by(x, now_ms(x) + wait, &c);
+		if (r < 0)
+			return -1;
+		if (r == 1)
+			break;
+	}
+	return purge(x);
+}
+
 static int send_block(struct xfer *x, const uint8_t *frame)
 {
 	struct xmodem *xm = x->xm;
@@ -193,11 +221,21 @@ static int send_block(struct xfer *x, const uint8_t *frame)
 				       ") not acknowledged after %d tries", port_of(x)->name,
 				       x->block, x->done, tries);
 		}
+		if (ans == TIMED_OUT && xm->stop_on_timeout) {
+			xm->timed_out = 1;
+			if (fill_until_answer(x) < 0)
+				return -1;
+			return ub_fail(x->err, UB_EFAIL, "%s: XMODEM block %u (offset %" PRIu64 ") not "
+				       "answered", port_of(x)->name, x->block, x->done);
+		}
 		xm->resent++;
 		if (ans == TIMED_OUT)
 			xm->resent_after_timeout++;
 		ub_debug(xm->log, "%s: XMODEM block %u %s, sending it again", port_of(x)->name,
 			 x->block, ans == TIMED_OUT ? "not answered" : "refused (NAK)");
+		/* a receiver that NAKs every stray byte sends a burst: one answer is enough */
+		if ((ans == TIMED_OUT && xm->fill_on_timeout ? fill_until_answer(x) : purge(x)) < 0)
+			return -1;
 	}
 }
 
@@ -241,6 +279,7 @@ int xmodem_send(struct xmodem *xm, uint64_t len, xm_source_fn source, void *arg,
 	uint8_t frame[XM_FRAME];
 
 	xm->resent = xm->resent_after_timeout = xm->duplicates = 0;
+	xm->timed_out = 0;
 	xm->acked = 0;
 	if (!xm->receiver_ready && wait_for_start(&x) < 0)
 		return -1;

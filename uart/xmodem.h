@@ -43,6 +43,18 @@ struct xmodem {
 	 */
 	int block_timeout_ms;
 	int max_tries;                     /* per block, per EOT, and 'C's sent when receiving */
+	/*
+	 * send: after no answer, pad until the receiver answers before the
+	 * block goes again (a receiver that waits for lost bytes of a block
+	 * would take the resent one's first bytes for them).
+	 */
+	int fill_on_timeout;
+	/*
+	 * send: stop at the first block not answered (after padding as above),
+	 * for a receiver that would write a resent block twice; timed_out says
+	 * so, and acked how far it got.
+	 */
+	int stop_on_timeout;
 	void (*progress)(void *arg, uint64_t done, uint64_t total);  /* may be NULL */
 	void *progress_arg;
 	/* Out, for the caller's report and for ECR's lost-ACK rule. */
@@ -50,6 +62,7 @@ struct xmodem {
 					      receive: NAKs sent */
 	unsigned resent_after_timeout;     /* ... after a timeout: the receiver may hold it twice */
 	unsigned duplicates;               /* receive: repeated blocks ACKed and dropped */
+	int timed_out;                     /* send: stopped by stop_on_timeout */
 	uint64_t acked;                    /* send: bytes of data the receiver acknowledged;
 					      receive: bytes delivered to the sink */
 };
