@@ -153,6 +153,21 @@ static int send_request(struct ecr *e, uint8_t type, const uint8_t *data, size_t
 	return ub_port_drain(e->cfg.port, err);
 }
 
+/* The rest of an answer that has begun. */
+static int read_rest(struct ecr *e, uint8_t *buf, size_t n, int ms, uint8_t type,
+		     struct ub_err *err)
+{
+	struct ub_err quiet = { 0 };
+	ssize_t got = ub_port_read_exact(e->cfg.port, buf, n, ms, &quiet);
+
+	if (got > 0)
+		return 0;
+	if (got < 0)
+		return ub_fail(err, quiet.status, "%s", quiet.msg);
+	return ub_fail(err, UB_EFAIL, "%s: the answer to 0x%02x stopped half-way", port_name(e),
+		       type);
+}
+
 /*
  * One answer: 5A TYPE LEN16 DATA STATUS SUM8. A TYPE_ERROR answer is type
  * FF and carries no data whatever its LEN says (the stub's stale header).
@@ -166,23 +181,27 @@ static int read_answer(struct ecr *e, uint8_t type, uint8_t *buf, size_t cap, si
 	uint8_t head[4], tail[2];
 	size_t len;
 	unsigned sum;
-	ssize_t n;
 
-	do {  /* noise before the answer: hunt for 0x5A */
-		n = ub_port_read_exact(e->cfg.port, head, 1,
-				       (int)(deadline - ub_port_clock_ms(e->cfg.port)), err);
-		if (n <= 0)
-			return n < 0 ? -1 : ub_fail(err, UB_ENODEV, "%s: no answer to 0x%02x from the "
-						     "stub", port_name(e), type);
-	} while (head[0] != 0x5A && ub_port_clock_ms(e->cfg.port) < deadline);
-	if (ub_port_read_exact(e->cfg.port, head + 1, 3, ms, err) <= 0)
+	for (;;) {  /* noise before the answer: hunt for 0x5A */
+		int left = (int)(deadline - ub_port_clock_ms(e->cfg.port));
+		ssize_t n = ub_port_read(e->cfg.port, head, 1, left > 0 ? left : 0, err);
+
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return ub_fail(err, UB_ENODEV, "%s: no answer to 0x%02x from the stub",
+				       port_name(e), type);
+		if (head[0] == 0x5A)
+			break;
+	}
+	if (read_rest(e, head + 1, 3, ms, type, err) < 0)
 		return -1;
 	len = head[1] == 0xFF ? 0 : (size_t)(head[2] | head[3] << 8);
 	if (len > cap)
 		return ub_fail(err, UB_EFAIL, "%s: an answer of %zu bytes to 0x%02x, more than %zu",
 			       port_name(e), len, type, cap);
-	if ((len && ub_port_read_exact(e->cfg.port, buf, len, ms, err) <= 0) ||
-	    ub_port_read_exact(e->cfg.port, tail, 2, ms, err) <= 0)
+	if ((len && read_rest(e, buf, len, ms, type, err) < 0) ||
+	    read_rest(e, tail, 2, ms, type, err) < 0)
 		return -1;
 	sum = (unsigned)ecr_sum8(head, 4) + ecr_sum8(buf, len) + tail[0];
 	if (head[1] == 0xFF)
