@@ -139,6 +139,7 @@ struct ecr_stats {
 	uint64_t xmodem_repeats, xmodem_resends, crc_errors, resends;
 	uint64_t baud_changes, resets, crashes, lost_acks, flips, drops;
 	uint64_t overruns, flushed, garbled_rx, garbled_tx;
+	uint64_t elapsed_ns;      /* the model time of the last event seen */
 };
 
 struct ecr_sim {
@@ -152,6 +153,7 @@ struct ecr_sim {
 	uint64_t running_baud, crash_len, rx_fifo;
 	uint64_t erase_4k_ms, erase_32k_ms, erase_64k_ms, chip_erase_ms;
 	uint64_t page_us, sha_us;
+	uint64_t turnaround_us;       /* the least time from a block (0x91) or an ACK (0x92) to the answer */
 	uint8_t *banner;
 	size_t banner_len;
 	uint64_t seed, flip_ppm, drop_ppm, lose_ack, hang_after, reset_at;
@@ -1139,6 +1141,8 @@ static void xr_block_done(struct ecr_sim *m, uint64_t now)
 	s->prev_blk = s->xhdr[1];
 	s->have_prev_blk = 1;
 	t = now + timed(m, program(m, at, s->xdata, XBLOCK));
+	if (t < now + US(m->turnaround_us))
+		t = now + US(m->turnaround_us);
 	s->offset += XBLOCK;
 	m->stats.xmodem_blocks++;
 	xm_ack(m, t);
@@ -1298,7 +1302,7 @@ static void xs_answer(struct ecr_sim *m, uint64_t now, int acked)
 			s->offset += s->chunk;
 			s->remain -= s->chunk;
 			s->blk++;
-			xs_next(m, now);
+			xs_next(m, now + US(m->turnaround_us));
 		} else if (++s->tries < XM_TRIES) {
 			m->stats.xmodem_resends++;
 			xs_block(m, now);
@@ -1568,6 +1572,8 @@ static int wire(struct ecr_sim *m, uint8_t *b, int bad)
 
 static void advance(struct ecr_sim *m, uint64_t now)
 {
+	if (now > m->stats.elapsed_ns)
+		m->stats.elapsed_ns = now;
 	if ((m->chip == C_OFF || m->chip == C_FIRMWARE) && m->power_at <= now)
 		power_on(m, now);
 	if (m->chip == C_ROM && m->window_at <= now) {
@@ -1794,7 +1800,7 @@ static const struct {
 	STAT(xmodem_naks), STAT(xmodem_repeats), STAT(xmodem_resends),
 	STAT(crc_errors), STAT(resends), STAT(baud_changes), STAT(resets),
 	STAT(crashes), STAT(lost_acks), STAT(flips), STAT(drops), STAT(overruns),
-	STAT(flushed), STAT(garbled_rx), STAT(garbled_tx),
+	STAT(flushed), STAT(garbled_rx), STAT(garbled_tx), STAT(elapsed_ns),
 #undef STAT
 };
 
@@ -1984,6 +1990,7 @@ NUM_OPT(opt_stub_boot, stub_boot_ms, 0, 600000)
 NUM_OPT(opt_running_baud, running_baud, 1200, 12000000)
 NUM_OPT(opt_crash_len, crash_len, 9, 65536)
 NUM_OPT(opt_rx_fifo, rx_fifo, 1, MAX_FIFO)
+NUM_OPT(opt_turnaround_us, turnaround_us, 0, 10000000)
 NUM_OPT(opt_erase_4k, erase_4k_ms, 0, 600000)
 NUM_OPT(opt_erase_32k, erase_32k_ms, 0, 600000)
 NUM_OPT(opt_erase_64k, erase_64k_ms, 0, 600000)
@@ -2113,6 +2120,7 @@ static const struct option_def {
 	{ "stub-boot", opt_stub_boot },
 	{ "crash-len", opt_crash_len },
 	{ "rx-fifo", opt_rx_fifo },
+	{ "turnaround-us", opt_turnaround_us },
 	{ "erase-4k", opt_erase_4k },
 	{ "erase-32k", opt_erase_32k },
 	{ "erase-64k", opt_erase_64k },

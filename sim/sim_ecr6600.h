@@ -70,6 +70,9 @@
  *   erase-4k=MS (45)  erase-32k=MS (150)  erase-64k=MS (200)
  *   chip-erase=MS (8000)  page-us=US per 256-byte page programmed (500)
  *   sha-us=US per KiB hashed (100)
+ *   turnaround-us=US   the least time from an XMODEM block taken (0x91) to
+ *                      its ACK, and from an ACK (0x92) to the next block
+ *                      (default 0); pace or not
  *
  * Memories
  *   image=FILE         initial flash, exactly the flash= size. Default:
@@ -104,7 +107,8 @@
  *                      bytes_programmed bytes_read xmodem_blocks xmodem_naks
  *                      xmodem_repeats xmodem_resends crc_errors resends
  *                      baud_changes resets crashes lost_acks flips drops
- *                      overruns flushed garbled_rx garbled_tx
+ *                      overruns flushed garbled_rx garbled_tx elapsed_ns
+ *                      (the model time of the last event)
  *
  * --------------------------------------------------------------- the ROM
  * 115200 8N1 only. Listens for raw "cnys" (63 6E 79 73) anywhere in the
