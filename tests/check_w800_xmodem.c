@@ -441,7 +441,7 @@ END_TEST
 START_TEST(entry_by_reset_and_by_hand)
 {
 	struct tu_run r;
-	char p[512];
+	char p[512], trace[96];
 
 	run(&r, (const char *const[]){ "-p", spec(p, sizeof(p), "w800", "firmware=none"),
 				       "--reset", "dtr=0,rts=1,50ms,dtr=1,rts=0,50ms,dtr=0", "detect",
@@ -449,6 +449,12 @@ START_TEST(entry_by_reset_and_by_hand)
 	expect_ok(&r);
 	ck_assert_msg(strstr(r.out, "stage:     ROM (prompt 'C')\n"), "%s", r.out);
 	ck_assert_msg(!strstr(r.err, "AT+Z"), "%s", r.err);
+	tu_run_free(&r);
+	/* Opening a tty asserts DTR and RTS; RTS wired to reset would hold the chip there. */
+	snprintf(trace, sizeof(trace), "trace=%s", f.out);
+	run(&r, (const char *const[]){ "-p", spec(p, sizeof(p), "w800", trace), "detect", NULL });
+	expect_ok(&r);
+	ck_assert(tu_file_has(f.out, "line raw\nmodem dtr=0\nmodem rts=0\n"));
 	tu_run_free(&r);
 	/* By hand: said at once, then ESC until the user's reset lets the ROM answer. */
 	run(&r, (const char *const[]){ "-p", "sim:w800,power-delay=3000", "--entry", "manual",

@@ -226,7 +226,8 @@ static int connect(struct ub_session *s)
 		return ub_fail(&s->err, UB_EUSAGE, "no port given: use -p /dev/ttyUSB0 (or -p "
 			       "sim:ecr6600 to try the emulator)");
 	if (ub_reset_parse(s->common.reset, &r->reset, &s->err) < 0 ||
-	    ub_port_open(s->common.port, &line, &r->port, &s->err) < 0)
+	    ub_port_open(s->common.port, &line, &r->port, &s->err) < 0 ||
+	    ub_port_release_lines(r->port, &s->err) < 0)
 		return -1;
 	r->ecr = ecr_new(&(struct ecr_config){
 		.port = r->port, .log = &s->log, .stop = &s->stop, .sync_tries = r->o.sync_tries,
@@ -595,8 +596,9 @@ static int write_run(struct run *r, uint64_t from, uint64_t len)
 }
 
 /*
- * A segment, 64 KiB block by block: blocks whose SHA-256 already matches
- * are left alone (custom stub); the others go in runs, one transfer each.
+ * A segment, 64 KiB block by block: blocks the flash already holds (by the
+ * custom stub's SHA-256, or by reading them from the stock one) are left
+ * alone; the others go in runs, one transfer each.
  */
 static int write_segment(struct run *r, const struct segment *sg, unsigned *skipped,
 			 unsigned *written)
@@ -621,11 +623,9 @@ static int write_segment(struct run *r, const struct segment *sg, unsigned *skip
 			rc = ub_fail(&r->s.err, UB_EINTR, "interrupted");
 			break;
 		}
-		if (info(r)->stub == ECR_STUB_CUSTOM) {
-			rc = segment_piece(r, at, n, block);
-			same = rc ? 0 : ecr_holds(r->ecr, sg->addr + (uint32_t)at, block, n, &r->s.err);
-			rc = same < 0 ? -1 : rc;
-		}
+		rc = segment_piece(r, at, n, block);
+		same = rc ? 0 : ecr_holds(r->ecr, sg->addr + (uint32_t)at, block, n, &r->s.err);
+		rc = same < 0 ? -1 : rc;
 		if (rc)
 			break;
 		*skipped += same;

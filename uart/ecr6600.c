@@ -677,13 +677,19 @@ static int stock_read(struct ecr *e, uint32_t addr, uint32_t len, uint8_t *buf,
 				       "at 0x%06" PRIx32, port_name(e), at, len, addr);
 }
 
+/* 4 KiB per 0x03, each asked again up to TRIES times (BK's first flasher: 5). */
 static int stock_read_chunk(struct ecr *e, uint32_t addr, size_t len, struct ub_err *err)
 {
 	for (size_t at = 0; at < len; at += STOCK_FRAME) {
 		size_t n = len - at < STOCK_FRAME ? len - at : STOCK_FRAME;
 
-		if (stock_read(e, addr + (uint32_t)at, (uint32_t)n, e->chunk + at, err) < 0)
-			return -1;
+		for (int tries = 1;
+		     stock_read(e, addr + (uint32_t)at, (uint32_t)n, e->chunk + at, err) < 0; tries++) {
+			if (err->status == UB_EUSAGE || tries == TRIES)
+				return -1;
+			ub_err_clear(err);
+			settle(e);
+		}
 	}
 	return 0;
 }
@@ -1023,12 +1029,20 @@ int ecr_write(struct ecr *e, uint32_t addr, uint64_t len, ecr_source_fn source,
 	return 0;
 }
 
-/* 1 when the flash at addr already holds data (custom stub: by SHA-256). */
+/* The stock stub has no SHA-256: read it and compare (len <= READ_CHUNK). */
+static int stock_holds(struct ecr *e, uint32_t addr, const uint8_t *data, size_t len,
+		       struct ub_err *err)
+{
+	if (read_chunk(e, addr, len, err) < 0)
+		return -1;
+	return memcmp(e->chunk, data, len) == 0;
+}
+
 int ecr_holds(struct ecr *e, uint32_t addr, const uint8_t *data, size_t len, struct ub_err *err)
 {
-	if (e->info.stub != ECR_STUB_CUSTOM)
-		return 0;
-	return flash_matches(e, addr, data, len, err);
+	if (e->info.stub == ECR_STUB_CUSTOM)
+		return flash_matches(e, addr, data, len, err);
+	return stock_holds(e, addr, data, len, err);
 }
 
 /* ---- the rest ---- */

@@ -104,7 +104,10 @@ int ecr_read(struct ecr *e, uint32_t addr, uint64_t len, ecr_sink_fn sink, void 
  */
 int ecr_write(struct ecr *e, uint32_t addr, uint64_t len, ecr_source_fn source,
 	      int (*rewind)(void *arg, struct ub_err *err), void *arg, struct ub_err *err);
-/* 1 when the flash at addr already holds data (custom stub, by SHA-256); else 0. */
+/*
+ * 1 when the flash at addr already holds data (len up to 256 KiB): the
+ * custom stub's SHA-256, or (stock) a read; else 0.
+ */
 int ecr_holds(struct ecr *e, uint32_t addr, const uint8_t *data, size_t len, struct ub_err *err);
 /* SHA-256 of the flash range (custom stub). */
 int ecr_sha256(struct ecr *e, uint32_t addr, uint32_t len, uint8_t out[32], struct ub_err *err);

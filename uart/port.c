@@ -143,6 +143,13 @@ int ub_port_set_modem(struct ub_port *port, char which, int value, struct ub_err
 	return port->ops->set_modem(port->priv, which, value, err);
 }
 
+int ub_port_release_lines(struct ub_port *port, struct ub_err *err)
+{
+	if (ub_port_set_modem(port, 'd', 0, err) < 0 || ub_port_set_modem(port, 'r', 0, err) < 0)
+		return -1;
+	return 0;
+}
+
 static int64_t wall_ms(void)
 {
 	struct timespec ts;

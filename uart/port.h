@@ -119,6 +119,12 @@ ssize_t ub_port_read(struct ub_port *port, void *buf, size_t cap, int timeout_ms
 int ub_port_drain(struct ub_port *port, struct ub_err *err);
 int ub_port_flush_input(struct ub_port *port, struct ub_err *err);
 int ub_port_set_modem(struct ub_port *port, char which, int value, struct ub_err *err);
+/*
+ * DTR and RTS deasserted (where the port has them). Opening a tty asserts
+ * both, and an adapter that wires RTS to the chip's reset (wm_tool's "-rs
+ * rts", BK7231GUIFlashTool's ECR6600 reset) then holds the chip in reset.
+ */
+int ub_port_release_lines(struct ub_port *port, struct ub_err *err);
 
 /* Milliseconds on the port's clock: CLOCK_MONOTONIC, or the emulator's model clock. */
 int64_t ub_port_clock_ms(struct ub_port *port);

@@ -276,7 +276,8 @@ static int connect(struct ub_session *s)
 		return ub_fail(&s->err, UB_EUSAGE, "no port given: use -p /dev/ttyUSB0 (or -p sim:w800 "
 			       "to try the emulator)");
 	if (ub_reset_parse(s->common.reset, &r->reset, &s->err) < 0 ||
-	    ub_port_open(s->common.port, &line, &r->port, &s->err) < 0)
+	    ub_port_open(s->common.port, &line, &r->port, &s->err) < 0 ||
+	    ub_port_release_lines(r->port, &s->err) < 0)
 		return -1;
 	r->w = w800_new(&(struct w800_config){
 		.port = r->port, .log = &s->log, .stop = &s->stop, .chip = r->o.chip,
