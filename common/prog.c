@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -73,6 +74,18 @@ static int load_options(struct ub_session *s, int argc, char **argv)
 					UB_MAX_GIVEN, &s->err);
 	ub_common_opts_free(&first);
 	return rc;
+}
+
+int ub_session_stopped(struct ub_session *s, const char *fmt, ...)
+{
+	char msg[sizeof(s->err.msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ub_err_clear(&s->err);
+	return ub_fail(&s->err, UB_EINTR, "%s", msg);
 }
 
 int ub_session_given(const struct ub_session *s, int id)

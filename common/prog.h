@@ -92,6 +92,14 @@ struct ub_session {
  */
 int ub_prog_main(const struct ub_program *prog, struct ub_session *s, int argc, char **argv);
 
+/*
+ * A stop by a signal, told as the command's account of what was and was not
+ * done: replaces the engine's "interrupted ..." in s->err (status UB_EINTR,
+ * which the skeleton turns into 128 + the signal). Returns -1.
+ */
+int ub_session_stopped(struct ub_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Was the option with this id given on the command line? */
 int ub_session_given(const struct ub_session *s, int id);
 

@@ -1788,11 +1788,8 @@ static int fill_flash(const void *ctx, int fd)
 	return sim_write_full(fd, m->flash, m->flash_size);
 }
 
-static const struct {
-	const char *name;
-	size_t offset;
-} stat_fields[] = {
-#define STAT(f) { #f, offsetof(struct ecr_stats, f) }
+static const struct sim_stat stat_fields[] = {
+#define STAT(f) SIM_STAT(struct ecr_stats, f)
 	STAT(bytes_rx), STAT(bytes_tx), STAT(power_ons), STAT(syncs),
 	STAT(stub_uploads), STAT(frames), STAT(frames_bad), STAT(type_errors),
 	STAT(erases), STAT(sectors_erased), STAT(chip_erases),
@@ -1803,22 +1800,6 @@ static const struct {
 	STAT(flushed), STAT(garbled_rx), STAT(garbled_tx), STAT(elapsed_ns),
 #undef STAT
 };
-
-static int fill_stats(const void *ctx, int fd)
-{
-	const struct ecr_sim *m = ctx;
-	char text[2048];
-	size_t used = 0;
-
-	for (size_t i = 0; i < sizeof(stat_fields) / sizeof(stat_fields[0]); i++) {
-		uint64_t v;
-
-		memcpy(&v, (const char *)&m->stats + stat_fields[i].offset, sizeof(v));
-		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s %llu\n",
-					 stat_fields[i].name, (unsigned long long)v);
-	}
-	return sim_write_full(fd, (const uint8_t *)text, used);
-}
 
 static void free_sim(struct ecr_sim *m)
 {
@@ -1854,7 +1835,8 @@ static int ecr_finish(void *dev, char *err, size_t errlen)
 	if (m->save_path && sim_write_file("ecr6600", "save", m->save_path, fill_flash, m,
 					   rc ? later : err, rc ? sizeof(later) : errlen))
 		rc = -1;
-	if (m->stats_path && sim_write_file("ecr6600", "stats", m->stats_path, fill_stats, m,
+	if (m->stats_path && sim_write_stats("ecr6600", m->stats_path, &m->stats, stat_fields,
+					sizeof(stat_fields) / sizeof(stat_fields[0]),
 					    rc ? later : err, rc ? sizeof(later) : errlen))
 		rc = -1;
 	if (m->trace && fclose(m->trace) && !rc) {
@@ -1894,9 +1876,6 @@ static void default_contents(struct ecr_sim *m)
 }
 
 /* -------------------------------------------------------------- options */
-
-typedef int (*option_fn)(struct ecr_sim *m, const char *key, const char *val,
-			 char *err, size_t errlen);
 
 static int num(const char *key, const char *val, uint64_t min, uint64_t max,
 	       uint64_t *out, char *err, size_t errlen)
@@ -1978,8 +1957,9 @@ static int parse_text(const char *key, const char *val, uint8_t **out, size_t *l
 }
 
 #define NUM_OPT(fn, field, lo, hi) \
-	static int fn(struct ecr_sim *m, const char *k, const char *v, char *e, size_t el) \
+	static int fn(void *dev, const char *k, const char *v, char *e, size_t el) \
 	{ \
+		struct ecr_sim *m = dev; \
 		return num(k, v, lo, hi, &m->field, e, el); \
 	}
 
@@ -2005,8 +1985,9 @@ NUM_OPT(opt_hang_after, hang_after, 1, UINT32_MAX)
 NUM_OPT(opt_reset_at, reset_at, 1, UINT32_MAX)
 NUM_OPT(opt_corrupt_above, corrupt_above, 1, 12000000)
 
-static int opt_flash(struct ecr_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_flash(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct ecr_sim *m = dev;
 	static const char *const sizes[] = { "1M", "2M", "4M", NULL };
 	int i;
 
@@ -2016,8 +1997,9 @@ static int opt_flash(struct ecr_sim *m, const char *k, const char *v, char *e, s
 	return 0;
 }
 
-static int opt_jedec(struct ecr_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_jedec(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct ecr_sim *m = dev;
 	uint64_t id;
 
 	if (num(k, v, 0, 0xFFFFFF, &id, e, el))
@@ -2027,15 +2009,17 @@ static int opt_jedec(struct ecr_sim *m, const char *k, const char *v, char *e, s
 	return 0;
 }
 
-static int opt_reset(struct ecr_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_reset(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct ecr_sim *m = dev;
 	static const char *const modes[] = { "auto", "manual", NULL };
 
 	return word(k, v, modes, &m->reset_manual, e, el);
 }
 
-static int opt_reset_line(struct ecr_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_reset_line(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct ecr_sim *m = dev;
 	static const char *const lines[] = { "rts", "dtr", NULL };
 	int i;
 
@@ -2045,8 +2029,9 @@ static int opt_reset_line(struct ecr_sim *m, const char *k, const char *v, char 
 	return 0;
 }
 
-static int opt_stub(struct ecr_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_stub(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct ecr_sim *m = dev;
 	static const char *const kinds[] = { "auto", "custom", "stock", NULL };
 	int i;
 
@@ -2056,8 +2041,9 @@ static int opt_stub(struct ecr_sim *m, const char *k, const char *v, char *e, si
 	return 0;
 }
 
-static int opt_running(struct ecr_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_running(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct ecr_sim *m = dev;
 	static const char *const kinds[] = { "custom", "stock", NULL };
 	int i;
 
@@ -2067,112 +2053,96 @@ static int opt_running(struct ecr_sim *m, const char *k, const char *v, char *e,
 	return 0;
 }
 
-static int opt_banner(struct ecr_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_banner(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct ecr_sim *m = dev;
+
 	return parse_text(k, v, &m->banner, &m->banner_len, e, el);
 }
 
-static int opt_image(struct ecr_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_image(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct ecr_sim *m = dev;
+
 	return sim_set_path(&m->image_path, "ecr6600", k, v, e, el);
 }
 
-static int opt_save(struct ecr_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_save(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct ecr_sim *m = dev;
+
 	return sim_set_path(&m->save_path, "ecr6600", k, v, e, el);
 }
 
-static int opt_efuse(struct ecr_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_efuse(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct ecr_sim *m = dev;
+
 	return sim_set_path(&m->efuse_path, "ecr6600", k, v, e, el);
 }
 
-static int opt_stats(struct ecr_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_stats(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct ecr_sim *m = dev;
+
 	return sim_set_path(&m->stats_path, "ecr6600", k, v, e, el);
 }
 
-static int opt_trace(struct ecr_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_trace(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct ecr_sim *m = dev;
+
 	return sim_open_log(&m->trace, "ecr6600", k, v, e, el);
 }
 
-static int opt_rx(struct ecr_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_rx(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct ecr_sim *m = dev;
+
 	return sim_open_log(&m->rx, "ecr6600", k, v, e, el);
 }
 
-static const struct option_def {
-	const char *key;
-	option_fn apply;
-} option_defs[] = {
-	{ "flash", opt_flash },
-	{ "jedec", opt_jedec },
-	{ "reset", opt_reset },
-	{ "reset-line", opt_reset_line },
-	{ "power-on", opt_power_on },
-	{ "rom-window", opt_rom_window },
-	{ "replug", opt_replug },
-	{ "banner", opt_banner },
-	{ "stub", opt_stub },
-	{ "running", opt_running },
-	{ "running-baud", opt_running_baud },
-	{ "stub-boot", opt_stub_boot },
-	{ "crash-len", opt_crash_len },
-	{ "rx-fifo", opt_rx_fifo },
-	{ "turnaround-us", opt_turnaround_us },
-	{ "erase-4k", opt_erase_4k },
-	{ "erase-32k", opt_erase_32k },
-	{ "erase-64k", opt_erase_64k },
-	{ "chip-erase", opt_chip_erase },
-	{ "page-us", opt_page_us },
-	{ "sha-us", opt_sha_us },
-	{ "image", opt_image },
-	{ "save", opt_save },
-	{ "efuse", opt_efuse },
-	{ "seed", opt_seed },
-	{ "flip", opt_flip },
-	{ "drop", opt_drop },
-	{ "lose-ack", opt_lose_ack },
-	{ "hang-after", opt_hang_after },
-	{ "reset-at", opt_reset_at },
-	{ "corrupt-above", opt_corrupt_above },
-	{ "trace", opt_trace },
-	{ "rx", opt_rx },
-	{ "stats", opt_stats },
+static const struct sim_option option_defs[] = {
+	{ "flash", 0, opt_flash },
+	{ "jedec", 0, opt_jedec },
+	{ "reset", 0, opt_reset },
+	{ "reset-line", 0, opt_reset_line },
+	{ "power-on", 0, opt_power_on },
+	{ "rom-window", 0, opt_rom_window },
+	{ "replug", 0, opt_replug },
+	{ "banner", 0, opt_banner },
+	{ "stub", 0, opt_stub },
+	{ "running", 0, opt_running },
+	{ "running-baud", 0, opt_running_baud },
+	{ "stub-boot", 0, opt_stub_boot },
+	{ "crash-len", 0, opt_crash_len },
+	{ "rx-fifo", 0, opt_rx_fifo },
+	{ "turnaround-us", 0, opt_turnaround_us },
+	{ "erase-4k", 0, opt_erase_4k },
+	{ "erase-32k", 0, opt_erase_32k },
+	{ "erase-64k", 0, opt_erase_64k },
+	{ "chip-erase", 0, opt_chip_erase },
+	{ "page-us", 0, opt_page_us },
+	{ "sha-us", 0, opt_sha_us },
+	{ "image", 0, opt_image },
+	{ "save", 0, opt_save },
+	{ "efuse", 0, opt_efuse },
+	{ "seed", 0, opt_seed },
+	{ "flip", 0, opt_flip },
+	{ "drop", 0, opt_drop },
+	{ "lose-ack", 0, opt_lose_ack },
+	{ "hang-after", 0, opt_hang_after },
+	{ "reset-at", 0, opt_reset_at },
+	{ "corrupt-above", 0, opt_corrupt_above },
+	{ "trace", 0, opt_trace },
+	{ "rx", 0, opt_rx },
+	{ "stats", 0, opt_stats },
 };
 
 static int parse_options(struct ecr_sim *m, const char *opts, char *err, size_t errlen)
 {
-	const char *cursor = opts;
-	char key[32], val[PATH_MAX];
-	int rc;
-
-	while ((rc = ub_kv_next(&cursor, key, sizeof(key), val, sizeof(val))) > 0) {
-		const struct option_def *d = NULL;
-
-		for (size_t i = 0; i < sizeof(option_defs) / sizeof(option_defs[0]); i++)
-			if (strcmp(option_defs[i].key, key) == 0)
-				d = &option_defs[i];
-		if (!d) {
-			sim_set_err(err, errlen,
-				    "ecr6600 sim: unknown option '%s' (see sim/sim_ecr6600.h)", key);
-			return -1;
-		}
-		if (!*val && strcmp(key, "banner") != 0) {
-			sim_set_err(err, errlen, "ecr6600 sim: option %s needs a value (%s=...)",
-				    key, key);
-			return -1;
-		}
-		if (d->apply(m, key, val, err, errlen))
-			return -1;
-	}
-	if (rc < 0) {
-		sim_set_err(err, errlen,
-			    "ecr6600 sim: malformed option list '%s' (empty item or too long)", opts);
-		return -1;
-	}
-	return 0;
+	return sim_parse_options("ecr6600", "sim/sim_ecr6600.h", opts, option_defs,
+				 sizeof(option_defs) / sizeof(option_defs[0]), m, err, errlen);
 }
 
 /* g_flash_size from the JEDEC capacity byte, as the stub sizes it (§2.5). */

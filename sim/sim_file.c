@@ -5,8 +5,11 @@
 #endif
 #include "sim_file.h"
 
+#include "parse.h"
+
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,4 +158,69 @@ void sim_trace(FILE *f, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', f);
 	fflush(f);
+}
+
+int sim_parse_options(const char *model, const char *header, const char *opts,
+		      const struct sim_option *defs, size_t ndefs, void *m, char *err,
+		      size_t errlen)
+{
+	const char *cursor = opts;
+	char key[32], val[PATH_MAX];
+	int rc;
+
+	while ((rc = ub_kv_next(&cursor, key, sizeof(key), val, sizeof(val))) > 0) {
+		const struct sim_option *d = NULL;
+
+		for (size_t i = 0; i < ndefs && !d; i++)
+			if (strcmp(defs[i].key, key) == 0)
+				d = &defs[i];
+		if (!d) {
+			sim_set_err(err, errlen, "%s sim: unknown option '%s' (see %s)", model, key,
+				    header);
+			return -1;
+		}
+		if (d->has_value && !*val) {
+			sim_set_err(err, errlen, "%s sim: option %s needs a value (%s=...)", model, key,
+				    key);
+			return -1;
+		}
+		if (d->apply(m, key, val, err, errlen))
+			return -1;
+	}
+	if (rc < 0) {
+		sim_set_err(err, errlen, "%s sim: malformed option list '%s' (empty item or too long)",
+			    model, opts);
+		return -1;
+	}
+	return 0;
+}
+
+struct stats_file {
+	const void *stats;
+	const struct sim_stat *fields;
+	size_t nfields;
+};
+
+static int fill_stats(const void *ctx, int fd)
+{
+	const struct stats_file *sf = ctx;
+	char text[4096];
+	size_t used = 0;
+
+	for (size_t i = 0; i < sf->nfields && used < sizeof(text); i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)sf->stats + sf->fields[i].offset, sizeof(v));
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s %llu\n",
+					 sf->fields[i].name, (unsigned long long)v);
+	}
+	return sim_write_full(fd, (const uint8_t *)text, used < sizeof(text) ? used : sizeof(text));
+}
+
+int sim_write_stats(const char *model, const char *path, const void *stats,
+		    const struct sim_stat *fields, size_t nfields, char *err, size_t errlen)
+{
+	struct stats_file sf = { stats, fields, nfields };
+
+	return sim_write_file(model, "stats", path, fill_stats, &sf, err, errlen);
 }

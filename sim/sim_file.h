@@ -45,4 +45,32 @@ int sim_write_file(const char *model, const char *key, const char *path,
 		   int (*fill)(const void *ctx, int fd), const void *ctx,
 		   char *err, size_t errlen);
 
+/*
+ * An emulator's options: the spec after "MODEL,", each key=value (or a bare
+ * key for a flag) applied through the table. Unknown keys, a missing value
+ * and a malformed list are refused, naming the header that documents them.
+ */
+typedef int (*sim_option_fn)(void *model, const char *key, const char *value, char *err,
+			     size_t errlen);
+struct sim_option {
+	const char *key;
+	int has_value;  /* 1: needs one; 0: a flag, whose value is optional */
+	sim_option_fn apply;
+};
+int sim_parse_options(const char *model, const char *header, const char *opts,
+		      const struct sim_option *defs, size_t ndefs, void *m, char *err,
+		      size_t errlen);
+
+/*
+ * stats=: "name value" lines, one per uint64_t counter of the model's stats
+ * struct, named by the table (SIM_STAT(struct type, field)).
+ */
+struct sim_stat {
+	const char *name;
+	size_t offset;
+};
+#define SIM_STAT(type, field) { #field, offsetof(type, field) }
+int sim_write_stats(const char *model, const char *path, const void *stats,
+		    const struct sim_stat *fields, size_t nfields, char *err, size_t errlen);
+
 #endif

@@ -1686,11 +1686,8 @@ static int fill_otp(const void *ctx, int fd)
 	return sim_write_full(fd, m->otp, OTP_SIZE);
 }
 
-static const struct {
-	const char *name;
-	size_t offset;
-} stat_fields[] = {
-#define STAT(f) { #f, offsetof(struct gx_stats, f) }
+static const struct sim_stat stat_fields[] = {
+#define STAT(f) SIM_STAT(struct gx_stats, f)
 	STAT(bytes_rx), STAT(bytes_tx), STAT(handshakes), STAT(stage1_ok),
 	STAT(stage1_bad), STAT(stage2_ok), STAT(stage2_bad), STAT(early_rx),
 	STAT(commands), STAT(dumps), STAT(downs), STAT(dump_bytes),
@@ -1700,24 +1697,6 @@ static const struct {
 	STAT(errors),
 #undef STAT
 };
-
-static int fill_stats(const void *ctx, int fd)
-{
-	const struct gx_sim *m = ctx;
-
-	char text[2048];
-	size_t used = 0;
-
-	for (size_t i = 0; i < sizeof(stat_fields) / sizeof(stat_fields[0]); i++) {
-		uint64_t v;
-
-		memcpy(&v, (const char *)&m->stats + stat_fields[i].offset, sizeof(v));
-		used += (size_t)snprintf(text + used, sizeof(text) - used,
-					 "%s %llu\n", stat_fields[i].name,
-					 (unsigned long long)v);
-	}
-	return sim_write_full(fd, (const uint8_t *)text, used);
-}
 
 static void free_sim(struct gx_sim *m)
 {
@@ -1758,7 +1737,8 @@ static int gx_finish(void *dev, char *err, size_t errlen)
 	if (m->otp_save_path && sim_write_file("gx", "otp-save", m->otp_save_path, fill_otp, m,
 					       rc ? later : err, rc ? sizeof(later) : errlen))
 		rc = -1;
-	if (m->stats_path && sim_write_file("gx", "stats", m->stats_path, fill_stats, m,
+	if (m->stats_path && sim_write_stats("gx", m->stats_path, &m->stats, stat_fields,
+					sizeof(stat_fields) / sizeof(stat_fields[0]),
 					rc ? later : err, rc ? sizeof(later) : errlen))
 		rc = -1;
 	if (m->trace && fclose(m->trace) && !rc) {
@@ -1816,9 +1796,6 @@ static void default_otp(struct gx_sim *m)
 }
 
 /* -------------------------------------------------------------- options */
-
-typedef int (*option_fn)(struct gx_sim *m, const char *key, const char *val,
-			 char *err, size_t errlen);
 
 static int num(const char *key, const char *val, uint64_t min, uint64_t max,
 	       uint64_t *out, char *err, size_t errlen)
@@ -1907,58 +1884,79 @@ static int parse_text(const char *key, const char *val, uint8_t **out,
 	return 0;
 }
 
-static int opt_power_delay(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_power_delay(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return num(k, v, 0, 600000, &m->power_delay_ms, e, el);
 }
 
-static int opt_rom_window(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_rom_window(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return num(k, v, 0, 600000, &m->rom_window_ms, e, el);
 }
 
-static int opt_runget_delay(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_runget_delay(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return num(k, v, 0, 600000, &m->runget_delay_ms, e, el);
 }
 
-static int opt_banner_delay(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_banner_delay(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return num(k, v, 0, 600000, &m->banner_delay_ms, e, el);
 }
 
-static int opt_delay(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_delay(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return num(k, v, 0, 600000, &m->delay_ms, e, el);
 }
 
-static int opt_stage_timeout(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_stage_timeout(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return num(k, v, 1, 600000, &m->stage_timeout_ms, e, el);
 }
 
-static int opt_rom_baud(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_rom_baud(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return num(k, v, 50, 4000000, &m->rom_baud, e, el);
 }
 
-static int opt_chip(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_chip(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return num(k, v, 0, 0xFFFF, &m->chip, e, el);
 }
 
-static int opt_seed(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_seed(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return num(k, v, 0, UINT64_MAX, &m->seed, e, el);
 }
 
-static int opt_flip(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_flip(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return num(k, v, 0, UINT32_MAX, &m->flip_left, e, el);
 }
 
-static int opt_reset_at(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_reset_at(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
 	uint64_t n;
 
 	if (num(k, v, 0, UINT32_MAX, &n, e, el))
@@ -1967,83 +1965,114 @@ static int opt_reset_at(struct gx_sim *m, const char *k, const char *v, char *e,
 	return 0;
 }
 
-static int opt_flip_rate(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_flip_rate(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return probability(k, v, &m->flip_rate, e, el);
 }
 
-static int opt_drop_rate(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_drop_rate(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return probability(k, v, &m->drop_rate, e, el);
 }
 
-static int opt_delay_rate(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_delay_rate(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return probability(k, v, &m->delay_rate, e, el);
 }
 
-static int opt_split(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_split(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return flag(k, v, &m->split, e, el);
 }
 
-static int opt_legacy(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_legacy(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return flag(k, v, &m->legacy, e, el);
 }
 
-static int opt_down_reboot(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_down_reboot(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return flag(k, v, &m->down_reboot, e, el);
 }
 
-static int opt_noise(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_noise(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return parse_text(k, v, &m->noise, &m->noise_len, e, el);
 }
 
-static int opt_runget(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_runget(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return parse_text(k, v, &m->runget, &m->runget_len, e, el);
 }
 
-static int opt_image(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_image(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return sim_set_path(&m->image_path, "gx", k, v, e, el);
 }
 
-static int opt_save(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_save(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return sim_set_path(&m->save_path, "gx", k, v, e, el);
 }
 
-static int opt_otp(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_otp(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return sim_set_path(&m->otp_path, "gx", k, v, e, el);
 }
 
-static int opt_otp_save(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_otp_save(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return sim_set_path(&m->otp_save_path, "gx", k, v, e, el);
 }
 
-static int opt_stats(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_stats(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return sim_set_path(&m->stats_path, "gx", k, v, e, el);
 }
 
-static int opt_trace(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_trace(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return sim_open_log(&m->trace, "gx", k, v, e, el);
 }
 
-static int opt_rx(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_rx(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
+
 	return sim_open_log(&m->rx, "gx", k, v, e, el);
 }
 
-static int opt_reset_line(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_reset_line(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
 	if (strcmp(v, "dtr") == 0) {
 		m->reset_line = 'd';
 	} else if (strcmp(v, "rts") == 0) {
@@ -2055,8 +2084,9 @@ static int opt_reset_line(struct gx_sim *m, const char *k, const char *v, char *
 	return 0;
 }
 
-static int opt_state(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_state(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
 	if (strcmp(v, "rom") == 0) {
 		m->start_prompt = 0;
 	} else if (strcmp(v, "prompt") == 0) {
@@ -2068,8 +2098,9 @@ static int opt_state(struct gx_sim *m, const char *k, const char *v, char *e, si
 	return 0;
 }
 
-static int opt_handshake(struct gx_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_handshake(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct gx_sim *m = dev;
 	const char *p = v;
 	size_t digits;
 
@@ -2098,11 +2129,7 @@ bad:
 	return -1;
 }
 
-static const struct option_def {
-	const char *key;
-	int has_value;   /* 1: needs one; 0: optional (flags) */
-	option_fn apply;
-} option_defs[] = {
+static const struct sim_option option_defs[] = {
 	{ "power-delay", 1, opt_power_delay },
 	{ "reset-line", 1, opt_reset_line },
 	{ "state", 1, opt_state },
@@ -2134,39 +2161,10 @@ static const struct option_def {
 	{ "stats", 1, opt_stats },
 };
 
-static int parse_options(struct gx_sim *m, const char *opts, char *err,
-			 size_t errlen)
+static int parse_options(struct gx_sim *m, const char *opts, char *err, size_t errlen)
 {
-	const char *cursor = opts;
-	char key[32], val[PATH_MAX];
-	int rc;
-
-	while ((rc = ub_kv_next(&cursor, key, sizeof(key), val, sizeof(val))) > 0) {
-		const struct option_def *d = NULL;
-
-		for (size_t i = 0; i < sizeof(option_defs) / sizeof(option_defs[0]); i++)
-			if (strcmp(option_defs[i].key, key) == 0)
-				d = &option_defs[i];
-		if (!d) {
-			sim_set_err(err, errlen, "gx sim: unknown option '%s' (see sim/sim_gx.h)",
-				key);
-			return -1;
-		}
-		if (d->has_value && !*val) {
-			sim_set_err(err, errlen, "gx sim: option %s needs a value (%s=...)",
-				key, key);
-			return -1;
-		}
-		if (d->apply(m, key, val, err, errlen))
-			return -1;
-	}
-	if (rc < 0) {
-		sim_set_err(err, errlen,
-			"gx sim: malformed option list '%s' (empty item or too long)",
-			opts);
-		return -1;
-	}
-	return 0;
+	return sim_parse_options("gx", "sim/sim_gx.h", opts, option_defs,
+				 sizeof(option_defs) / sizeof(option_defs[0]), m, err, errlen);
 }
 
 static void *gx_create(const char *opts, int pace, char *err, size_t errlen)

@@ -1495,11 +1495,8 @@ static int fill_flash(const void *ctx, int fd)
 	return sim_write_full(fd, m->flash, m->flash_size);
 }
 
-static const struct {
-	const char *name;
-	size_t offset;
-} stat_fields[] = {
-#define STAT(f) { #f, offsetof(struct w800_stats, f) }
+static const struct sim_stat stat_fields[] = {
+#define STAT(f) SIM_STAT(struct w800_stats, f)
 	STAT(bytes_rx), STAT(bytes_tx), STAT(prompts), STAT(escapes),
 	STAT(frames_ok), STAT(frames_bad), STAT(frames_ignored), STAT(uploads),
 	STAT(blocks_ok), STAT(blocks_nak), STAT(blocks_dup), STAT(blocks_can),
@@ -1510,22 +1507,6 @@ static const struct {
 	STAT(upload_ns),
 #undef STAT
 };
-
-static int fill_stats(const void *ctx, int fd)
-{
-	const struct w800_sim *m = ctx;
-	char text[2048];
-	size_t used = 0;
-
-	for (size_t i = 0; i < sizeof(stat_fields) / sizeof(stat_fields[0]); i++) {
-		uint64_t v;
-
-		memcpy(&v, (const char *)&m->stats + stat_fields[i].offset, sizeof(v));
-		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s %llu\n",
-					 stat_fields[i].name, (unsigned long long)v);
-	}
-	return sim_write_full(fd, (const uint8_t *)text, used);
-}
 
 static void free_sim(struct w800_sim *m)
 {
@@ -1559,7 +1540,8 @@ static int w800_finish(void *dev, char *err, size_t errlen)
 	if (m->save_path && sim_write_file(m->name, "save", m->save_path, fill_flash, m,
 					   rc ? later : err, rc ? sizeof(later) : errlen))
 		rc = -1;
-	if (m->stats_path && sim_write_file(m->name, "stats", m->stats_path, fill_stats, m,
+	if (m->stats_path && sim_write_stats(m->name, m->stats_path, &m->stats, stat_fields,
+					sizeof(stat_fields) / sizeof(stat_fields[0]),
 					    rc ? later : err, rc ? sizeof(later) : errlen))
 		rc = -1;
 	if (m->trace && fclose(m->trace) && !rc) {
@@ -1630,9 +1612,6 @@ static void default_flash(struct w800_sim *m)
 
 /* -------------------------------------------------------------- options */
 
-typedef int (*option_fn)(struct w800_sim *m, const char *key, const char *val,
-			 char *err, size_t errlen);
-
 static int num(struct w800_sim *m, const char *key, const char *val, uint64_t min,
 	       uint64_t max, uint64_t *out, char *err, size_t errlen)
 {
@@ -1678,8 +1657,9 @@ static int choice(struct w800_sim *m, const char *key, const char *val,
 }
 
 #define NUM_OPT(fn, field, lo, hi)                                                  \
-	static int fn(struct w800_sim *m, const char *k, const char *v, char *e, size_t el) \
+	static int fn(void *dev, const char *k, const char *v, char *e, size_t el) \
 	{                                                                           \
+		struct w800_sim *m = dev; \
 		return num(m, k, v, lo, hi, &m->field, e, el);                     \
 	}
 
@@ -1702,8 +1682,9 @@ NUM_OPT(opt_flash_mid, flash_mid, 0, 0xFF)
 
 NUM_OPT(opt_delay_ppm, delay_ppm, 0, 1000000)
 
-static int opt_reset_at(struct w800_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_reset_at(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct w800_sim *m = dev;
 	uint64_t n;
 
 	if (num(m, k, v, 1, UINT32_MAX, &n, e, el))
@@ -1712,8 +1693,9 @@ static int opt_reset_at(struct w800_sim *m, const char *k, const char *v, char *
 	return 0;
 }
 
-static int opt_flash(struct w800_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_flash(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct w800_sim *m = dev;
 	uint64_t n;
 
 	if (ub_parse_u64(v, &n) || n < 1024 * 1024 || n > MAX_FLASH || (n & (n - 1))) {
@@ -1724,8 +1706,9 @@ static int opt_flash(struct w800_sim *m, const char *k, const char *v, char *e, 
 	return 0;
 }
 
-static int opt_mac(struct w800_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_mac(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct w800_sim *m = dev;
 	for (int i = 0; i < 6; i++) {
 		const char *p = v + 3 * i;
 		int hi = sim_hex_digit(p[0]), lo = hi < 0 ? -1 : sim_hex_digit(p[1]);
@@ -1739,13 +1722,16 @@ static int opt_mac(struct w800_sim *m, const char *k, const char *v, char *e, si
 	return 0;
 }
 
-static int opt_boot(struct w800_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_boot(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct w800_sim *m = dev;
+
 	return choice(m, k, v, "rom", "secboot", &m->boot_secboot, e, el);
 }
 
-static int opt_firmware(struct w800_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_firmware(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct w800_sim *m = dev;
 	int none;
 
 	if (choice(m, k, v, "at", "none", &none, e, el))
@@ -1754,13 +1740,16 @@ static int opt_firmware(struct w800_sim *m, const char *k, const char *v, char *
 	return 0;
 }
 
-static int opt_bootpin(struct w800_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_bootpin(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct w800_sim *m = dev;
+
 	return flag(m, k, v, &m->bootpin, e, el);
 }
 
-static int opt_w806(struct w800_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_w806(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct w800_sim *m = dev;
 	if (m->chip != W800) {
 		sim_set_err(e, el, "%s sim: %s= is for the w800 model", m->name, k);
 		return -1;
@@ -1768,8 +1757,9 @@ static int opt_w806(struct w800_sim *m, const char *k, const char *v, char *e, s
 	return flag(m, k, v, &m->w806, e, el);
 }
 
-static int opt_reset_line(struct w800_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_reset_line(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct w800_sim *m = dev;
 	if (strcmp(v, "rts") == 0) {
 		m->reset_line = 'r';
 	} else if (strcmp(v, "dtr") == 0) {
@@ -1783,36 +1773,42 @@ static int opt_reset_line(struct w800_sim *m, const char *k, const char *v, char
 	return 0;
 }
 
-static int opt_image(struct w800_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_image(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct w800_sim *m = dev;
+
 	return sim_set_path(&m->image_path, m->name, k, v, e, el);
 }
 
-static int opt_save(struct w800_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_save(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct w800_sim *m = dev;
+
 	return sim_set_path(&m->save_path, m->name, k, v, e, el);
 }
 
-static int opt_stats(struct w800_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_stats(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct w800_sim *m = dev;
+
 	return sim_set_path(&m->stats_path, m->name, k, v, e, el);
 }
 
-static int opt_trace(struct w800_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_trace(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct w800_sim *m = dev;
+
 	return sim_open_log(&m->trace, m->name, k, v, e, el);
 }
 
-static int opt_rx(struct w800_sim *m, const char *k, const char *v, char *e, size_t el)
+static int opt_rx(void *dev, const char *k, const char *v, char *e, size_t el)
 {
+	struct w800_sim *m = dev;
+
 	return sim_open_log(&m->rx, m->name, k, v, e, el);
 }
 
-static const struct option_def {
-	const char *key;
-	int has_value;   /* 1: needs one; 0: optional (flags) */
-	option_fn apply;
-} option_defs[] = {
+static const struct sim_option option_defs[] = {
 	{ "flash", 1, opt_flash },
 	{ "flash-mid", 1, opt_flash_mid },
 	{ "mac", 1, opt_mac },
@@ -1847,36 +1843,8 @@ static const struct option_def {
 
 static int parse_options(struct w800_sim *m, const char *opts, char *err, size_t errlen)
 {
-	const char *cursor = opts;
-	char key[32], val[PATH_MAX];
-	int rc;
-
-	while ((rc = ub_kv_next(&cursor, key, sizeof(key), val, sizeof(val))) > 0) {
-		const struct option_def *d = NULL;
-
-		for (size_t i = 0; i < sizeof(option_defs) / sizeof(option_defs[0]); i++)
-			if (strcmp(option_defs[i].key, key) == 0)
-				d = &option_defs[i];
-		if (!d) {
-			sim_set_err(err, errlen, "%s sim: unknown option '%s' (see sim/sim_w800.h)",
-				    m->name, key);
-			return -1;
-		}
-		if (d->has_value && !*val) {
-			sim_set_err(err, errlen, "%s sim: option %s needs a value (%s=...)",
-				    m->name, key, key);
-			return -1;
-		}
-		if (d->apply(m, key, val, err, errlen))
-			return -1;
-	}
-	if (rc < 0) {
-		sim_set_err(err, errlen,
-			    "%s sim: malformed option list '%s' (empty item or too long)",
-			    m->name, opts);
-		return -1;
-	}
-	return 0;
+	return sim_parse_options(m->name, "sim/sim_w800.h", opts, option_defs,
+				 sizeof(option_defs) / sizeof(option_defs[0]), m, err, errlen);
 }
 
 static void *create(enum chip chip, const char *opts, int pace, char *err, size_t errlen)

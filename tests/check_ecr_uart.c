@@ -36,25 +36,14 @@ static int skip(int variant)
 	return variant == 0 && !have_custom;
 }
 
-static void random_file(const char *path, size_t len, unsigned seed)
-{
-	uint8_t *buf = malloc(len);
-
-	srand(seed);
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)rand();
-	tu_write_file(path, buf, len);
-	free(buf);
-}
-
 static void setup(void)
 {
 	char *paths[] = { f.flash, f.save, f.stats, f.rx, f.image, f.out, f.stock };
 
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		tu_tmpfile(paths[i], 64);
-	random_file(f.flash, FLASH, 1);
-	random_file(f.stock, 17308, 2);
+	tu_random_file(f.flash, FLASH, 1);
+	tu_random_file(f.stock, 17308, 2);
 	have_custom = tu_shared("ecr6600/ECR6600_Stub_Custom.bin", custom, sizeof(custom)) != NULL;
 }
 
@@ -158,7 +147,7 @@ START_TEST(write_verify_rewrite_both)
 
 	if (skip(_i))
 		return;
-	random_file(f.image, 24 * 4096 + 300, 3);  /* ends with a piece of 300 bytes */
+	tu_random_file(f.image, 24 * 4096 + 300, 3);  /* ends with a piece of 300 bytes */
 	ecr(&r, _i, "", ARGS("write", "@IMAGE", "--offset", "0x20000"));
 	expect_ok(&r);
 	flash_holds(f.image, 0, 0x20000, 24 * 4096 + 300);
@@ -185,7 +174,7 @@ START_TEST(write_at_zero_both)
 
 	if (skip(_i))
 		return;
-	random_file(f.image, 20000, 4);
+	tu_random_file(f.image, 20000, 4);
 	ecr(&r, _i, "", ARGS("write", "@IMAGE", "--force-bootloader"));
 	expect_ok(&r);
 	flash_holds(f.image, 0, 0, 20000);
@@ -277,7 +266,7 @@ START_TEST(lost_ack)
 
 	if (skip(0))
 		return;
-	random_file(f.image, 64 * 1024, 5);
+	tu_random_file(f.image, 64 * 1024, 5);
 	ecr(&r, 0, "lose-ack=3", ARGS("write", "@IMAGE", "--offset", "0x40000"));
 	expect_ok(&r);
 	ck_assert_uint_eq(tu_stat(f.stats, "lost_acks"), 1);
@@ -295,7 +284,7 @@ START_TEST(faults_still_verify)
 
 	if (skip(_i))
 		return;
-	random_file(f.image, 150000, 6);
+	tu_random_file(f.image, 150000, 6);
 	/* custom: XMODEM blocks of 1 KiB; stock: sessions of 64 KiB, then of 4 KiB */
 	ecr(&r, _i, _i == 0 ? "flip=30,drop=30,seed=11" : "flip=10,drop=10,seed=11",
 	    ARGS("-B", "921600", "write", "@IMAGE", "--offset", "0x60000"));
@@ -384,7 +373,7 @@ START_TEST(golden_frames)
 	WIRE_HAS(rx, n, 0xA5, 0x05, 0x00, 0x00, 0xAA);
 	free(rx);
 	tu_run_free(&r);
-	random_file(f.image, FLASH, 7);
+	tu_random_file(f.image, FLASH, 7);
 	ecr(&r, 0, "", ARGS("write", "@IMAGE"));  /* the whole flash: no --force-bootloader */
 	expect_ok(&r);
 	rx = tu_read_file(f.rx, &n);
@@ -392,7 +381,7 @@ START_TEST(golden_frames)
 	free(rx);
 	tu_run_free(&r);
 	/* stock: its read and its write header */
-	random_file(f.image, 4096, 8);
+	tu_random_file(f.image, 4096, 8);
 	ecr(&r, 1, "", ARGS("write", "@IMAGE", "--force-bootloader"));
 	expect_ok(&r);
 	rx = tu_read_file(f.rx, &n);
@@ -411,7 +400,7 @@ START_TEST(pty_write)
 
 	if (skip(0))
 		return;
-	random_file(f.image, 40000, 9);
+	tu_random_file(f.image, 40000, 9);
 	ecr(&r, 0, "pty", ARGS("-B", "921600", "write", "@IMAGE", "--offset", "0x70000"));
 	expect_ok(&r);
 	flash_holds(f.image, 0, 0x70000, 40000);

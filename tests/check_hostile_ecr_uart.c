@@ -8,7 +8,6 @@
  * outlive a run). Cases with BK's custom stub skip without ../shared/data.
  */
 #include <check.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,41 +96,6 @@ static void assert_error(const struct tu_run *r, int status, const char *msg)
 	tu_assert_one_error(r, PROG, status, msg);
 }
 
-static void random_file(const char *path, size_t len)
-{
-	uint8_t *buf = malloc(len);
-
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)rand();
-	tu_write_file(path, buf, len);
-	free(buf);
-}
-
-struct outdir {
-	char dir[32], out[64];
-};
-
-static void outdir_make(struct outdir *o, const char *name)
-{
-	*o = (struct outdir){ .dir = "/tmp/unbrick-test-XXXXXX" };
-	ck_assert_ptr_nonnull(mkdtemp(o->dir));
-	snprintf(o->out, sizeof(o->out), "%s/%s", o->dir, name);
-}
-
-static int dir_is_empty(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int empty = 1;
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			empty = 0;
-	closedir(d);
-	return empty;
-}
-
 /* ---- 1: a closed stdout ---- */
 
 START_TEST(closed_stdout_is_refused)
@@ -180,7 +144,7 @@ START_TEST(config_cannot_unlock)
 
 	chip_start(&c, "");
 	tu_tmpfile(image, sizeof(image));
-	random_file(image, 4096);
+	tu_random_file(image, 4096, 101);
 	tu_text_file(conf, sizeof(conf), cc->text);
 	argv[1] = conf;
 	argv[2] = "-p";
@@ -218,7 +182,7 @@ START_TEST(rerun_after_interrupted_write)
 	if (!have_stub())
 		return;
 	tu_tmpfile(image, sizeof(image));
-	random_file(image, 300000);
+	tu_random_file(image, 300000, 102);
 	tu_tmpfile(save, sizeof(save));
 	tu_tmpfile(trace, sizeof(trace));
 	snprintf(spec, sizeof(spec), "ecr6600,pace=1,running=custom,save=%s,trace=%s", save, trace);
@@ -300,7 +264,7 @@ START_TEST(signal_during_write_says_what_is_written)
 	if (!have_stub())
 		return;
 	tu_tmpfile(image, sizeof(image));
-	random_file(image, 200000);
+	tu_random_file(image, 200000, 103);
 	chip_start(&c, "pty,pace=1,running=custom");
 	ecr_argv(argv, c.spec, ARGS("-B", "921600", "write", "@IMAGE", "--offset", "0x80000"),
 		 image);
@@ -320,7 +284,7 @@ END_TEST
 
 START_TEST(signal_during_read_leaves_no_file)
 {
-	struct outdir o;
+	struct tu_outdir o;
 	const char *argv[40];
 	struct chip c;
 	struct tu_run r;
@@ -328,7 +292,7 @@ START_TEST(signal_during_read_leaves_no_file)
 
 	if (!have_stub())
 		return;
-	outdir_make(&o, "flash.bin");
+	tu_outdir_make(&o, "flash.bin");
 	chip_start(&c, "pty,pace=1,running=custom");
 	ecr_argv(argv, c.spec, ARGS("-B", "921600", "read", "-o", o.out), NULL);
 	tu_spawn(&child, PROG, no_config, argv);
@@ -338,7 +302,7 @@ START_TEST(signal_during_read_leaves_no_file)
 	tu_wait(&child, &r);
 	assert_error(&r, 143, "interrupted; ");
 	ck_assert_msg(strstr(r.err, "/flash.bin was not written"), "%s", r.err);
-	ck_assert_msg(dir_is_empty(o.dir), "%s holds a file after the stop", o.dir);
+	ck_assert_msg(tu_dir_is_empty(o.dir), "%s holds a file after the stop", o.dir);
 	tu_run_free(&r);
 	rmdir(o.dir);
 	chip_free(&c);
@@ -402,7 +366,7 @@ START_TEST(refused_before_the_chip)
 	if (strstr(ec->message, "gzip"))
 		tu_write_file(image, "\x1f\x8b\x08\x00junk", 8);
 	else
-		random_file(image, 5000);
+		tu_random_file(image, 5000, 104);
 	ecr(&r, c.spec, ec->args, image);
 	assert_error(&r, 2, ec->message);
 	ck_assert_msg(chip_saw_nothing(&c), "bytes reached the chip");
@@ -458,7 +422,7 @@ START_TEST(silent_chip_and_hung_stub)
 	char some_stub[64];
 
 	tu_tmpfile(some_stub, sizeof(some_stub));
-	random_file(some_stub, 1000);
+	tu_random_file(some_stub, 1000, 105);
 	chip_start(&c, "reset=manual,rom-window=0");
 	tu_append_args(argv, 0, ARGS("-p", c.spec, "--sync-tries", "40", "--stub", some_stub,
 				     "detect"), NULL);
@@ -496,9 +460,9 @@ START_TEST(backup_holds_what_the_write_changes)
 	if (!have_stub())
 		return;
 	tu_tmpfile(image, sizeof(image));
-	random_file(image, 10000);
+	tu_random_file(image, 10000, 106);
 	tu_tmpfile(flash_file, sizeof(flash_file));
-	random_file(flash_file, 2u << 20);
+	tu_random_file(flash_file, 2u << 20, 107);
 	tu_tmpfile(bak, sizeof(bak));
 	unlink(bak);
 	snprintf(spec, sizeof(spec), "image=%s", flash_file);
@@ -527,10 +491,7 @@ END_TEST
 
 #define VARIANTS(table) ((int)(sizeof(table) / sizeof((table)[0])))
 
-static const struct hostile_case {
-	const TTest *const *test;
-	int variants;
-} corpus[] = {
+static const struct tu_case corpus[] = {
 	{ &closed_stdout_is_refused, 1 },
 	{ &config_cannot_unlock, VARIANTS(config_cases) },
 	{ &rerun_after_interrupted_write, 1 },
@@ -551,8 +512,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("corpus");
 
 	tcase_set_timeout(tc, 60);
-	for (const struct hostile_case *c = corpus; c < corpus + VARIANTS(corpus); c++)
-		tcase_add_loop_test(tc, *c->test, 0, c->variants);
+	tu_add_cases(tc, corpus, VARIANTS(corpus));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -9,7 +9,6 @@
  * process of its own (uart-sim) when the box must outlive a run.
  */
 #include <check.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,32 +93,6 @@ static void gx_stopped(struct tu_run *r, const char *spec, const char *trace, co
 	tu_wait(&child, r);
 }
 
-/* A fresh directory with a name for -o in it: what a run leaves there shows. */
-struct outdir {
-	char dir[32], out[64];
-};
-
-static void outdir_make(struct outdir *o, const char *name)
-{
-	*o = (struct outdir){ .dir = "/tmp/unbrick-test-XXXXXX" };
-	ck_assert_ptr_nonnull(mkdtemp(o->dir));
-	snprintf(o->out, sizeof(o->out), "%s/%s", o->dir, name);
-}
-
-static int dir_is_empty(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int empty = 1;
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			empty = 0;
-	closedir(d);
-	return empty;
-}
-
 /* ---- 1: a closed stdout ---- */
 
 START_TEST(dump_to_closed_stdout_is_refused)
@@ -197,7 +170,7 @@ END_TEST
 START_TEST(rerun_after_interrupted_dump)
 {
 	char img[64], spec[1024];
-	struct outdir o;
+	struct tu_outdir o;
 	size_t len;
 	uint8_t *flash;
 	struct gxt_box files;
@@ -209,7 +182,7 @@ START_TEST(rerun_after_interrupted_dump)
 	for (size_t i = 0x20000; i < 0x20000 + 20000; i += 300)
 		memcpy(flash + i, "\x00\x11\x22\x58", 4);
 	tu_write_file(img, flash, len);
-	outdir_make(&o, "dump.bin");
+	tu_outdir_make(&o, "dump.bin");
 	gxt_box_files(&files);
 	snprintf(spec, sizeof(spec), "%s,image=%s,pace=1", files.model_spec, img);
 	tu_sim_start(&sim, spec);
@@ -220,7 +193,7 @@ START_TEST(rerun_after_interrupted_dump)
 	gx_stopped(&r, sim.path, files.trace, "dump addr=0x20000 len=20000", 300, SIGINT,
 		   ARGS("dump", "0x20000", "20000", "-o", o.out));
 	gxt_assert_error(&r, 130, "interrupted after reading 0 of 20000 bytes");
-	ck_assert_msg(dir_is_empty(o.dir), "%s holds a file after the stop", o.dir);
+	ck_assert_msg(tu_dir_is_empty(o.dir), "%s holds a file after the stop", o.dir);
 	rmdir(o.dir);
 	tu_run_free(&r);
 	gx_on(&r, sim.path, NULL, ARGS("dump", "0x20000", "16"));
@@ -297,18 +270,18 @@ static int flash_holds(const char *saved, size_t at, const char *image)
 START_TEST(signal_during_dump_leaves_no_file)
 {
 	int sig = stop_signals[_i];
-	struct outdir o;
+	struct tu_outdir o;
 	struct hbox b;
 	struct tu_run r;
 
-	outdir_make(&o, "dump.bin");
+	tu_outdir_make(&o, "dump.bin");
 	hbox_start_real_time(&b);
 	/* 16 KiB take 1.4 s at line rate. */
 	gx_stopped(&r, b.spec, b.box.trace, "dump addr=0x0 len=16384", 200, sig,
 		   ARGS("dump", "0", "16K", "-o", o.out));
 	gxt_assert_error(&r, 128 + sig, "interrupted after reading 0 of 16384 bytes; '");
 	ck_assert_msg(strstr(r.err, "/dump.bin' was not written"), "%s", r.err);
-	ck_assert_msg(dir_is_empty(o.dir), "%s holds a file after the stop", o.dir);
+	ck_assert_msg(tu_dir_is_empty(o.dir), "%s holds a file after the stop", o.dir);
 	ck_assert_int_eq(tu_count_lines_starting(b.box.trace, "command "), 1);
 	tu_run_free(&r);
 	rmdir(o.dir);
@@ -453,17 +426,17 @@ END_TEST
 /* The loader answers with its err: line instead of ~sta~: exit 2, its words, no file. */
 START_TEST(loader_refusal_is_bad_input)
 {
-	struct outdir o;
+	struct tu_outdir o;
 	struct hbox b;
 	struct tu_run r;
 
-	outdir_make(&o, "otp.bin");
+	tu_outdir_make(&o, "otp.bin");
 	hbox_start(&b);
 	gx(&r, &b, NULL, ARGS("otp-read", "0x3f0", "64", "-o", o.out));
 	gxt_assert_error(&r, 2, "the loader refused 'gx_otp read 0x3f0 64': ");
 	ck_assert_msg(strstr(r.err, "range 0x3f0+0x40 is outside 0x0+0x400\n"), "%s", r.err);
 	ck_assert_msg(!strstr(r.err, "err:"), "%s", r.err);
-	ck_assert_msg(dir_is_empty(o.dir), "%s holds a file", o.dir);
+	ck_assert_msg(tu_dir_is_empty(o.dir), "%s holds a file", o.dir);
 	ck_assert(tu_file_has(b.box.trace, "command gx_otp read 0x3f0 64\n"));
 	tu_run_free(&r);
 	rmdir(o.dir);
@@ -474,10 +447,7 @@ END_TEST
 #define VARIANTS(table) ((int)(sizeof(table) / sizeof((table)[0])))
 
 /* The corpus: each case with its number of variants (a table's rows), or 1. */
-static const struct hostile_case {
-	const TTest *const *test;
-	int variants;
-} corpus[] = {
+static const struct tu_case corpus[] = {
 	{ &dump_to_closed_stdout_is_refused, 1 },
 	{ &config_cannot_unlock, VARIANTS(config_cases) },
 	{ &leading_zero_is_decimal, 1 },
@@ -497,8 +467,7 @@ static Suite *suite(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_unchecked_fixture(tc, gxt_make_files, gxt_remove_files);
-	for (const struct hostile_case *c = corpus; c < corpus + VARIANTS(corpus); c++)
-		tcase_add_loop_test(tc, *c->test, 0, c->variants);
+	tu_add_cases(tc, corpus, VARIANTS(corpus));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -9,7 +9,6 @@
  * (uart-sim) when the chip must outlive a run.
  */
 #include <check.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,16 +67,6 @@ static void assert_error(const struct tu_run *r, int status, const char *msg)
 	tu_assert_one_error(r, PROG, status, msg);
 }
 
-static void random_file(const char *path, size_t len)
-{
-	uint8_t *buf = malloc(len);
-
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)rand();
-	tu_write_file(path, buf, len);
-	free(buf);
-}
-
 /* An image of len random bytes at 0x80d0400, packed by the program; path in buf. */
 static void make_image(char *buf, size_t cap, size_t len)
 {
@@ -85,38 +74,13 @@ static void make_image(char *buf, size_t cap, size_t len)
 	struct tu_run r;
 
 	tu_tmpfile(raw, sizeof(raw));
-	random_file(raw, len);
+	tu_random_file(raw, len, 101);
 	tu_tmpfile(buf, cap);
 	tu_run(&r, PROG, NULL, no_config, ARGS("pack", raw, "--address", "0x80d0400", "--attr",
 					       "1", "-o", buf));
 	ck_assert_msg(r.status == 0, "%s", r.err);
 	tu_run_free(&r);
 	unlink(raw);
-}
-
-struct outdir {
-	char dir[32], out[64];
-};
-
-static void outdir_make(struct outdir *o, const char *name)
-{
-	*o = (struct outdir){ .dir = "/tmp/unbrick-test-XXXXXX" };
-	ck_assert_ptr_nonnull(mkdtemp(o->dir));
-	snprintf(o->out, sizeof(o->out), "%s/%s", o->dir, name);
-}
-
-static int dir_is_empty(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int empty = 1;
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			empty = 0;
-	closedir(d);
-	return empty;
 }
 
 /* ---- 1: a closed stdout ---- */
@@ -170,7 +134,7 @@ START_TEST(config_cannot_unlock)
 
 	chip_start(&c, "");
 	tu_tmpfile(image, sizeof(image));
-	random_file(image, 4096);
+	tu_random_file(image, 4096, 102);
 	tu_text_file(conf, sizeof(conf), cc->text);
 	argv[1] = conf;
 	tu_append_args(argv, 2, cc->args, image);
@@ -308,7 +272,7 @@ END_TEST
 START_TEST(signal_during_read_leaves_no_file)
 {
 	char stub[4096];
-	struct outdir o;
+	struct tu_outdir o;
 	struct chip c;
 	struct tu_run r;
 	struct tu_child child;
@@ -316,7 +280,7 @@ START_TEST(signal_during_read_leaves_no_file)
 
 	if (!tu_shared("w800/W800_Stub.bin", stub, sizeof(stub)))
 		return;
-	outdir_make(&o, "flash.bin");
+	tu_outdir_make(&o, "flash.bin");
 	chip_start(&c, "pty,pace=1");
 	tu_append_args(argv, 0, ARGS("-p", c.spec, "-q", "--stub", stub, "-B", "460800", "read",
 				     "-o", o.out), NULL);
@@ -326,7 +290,7 @@ START_TEST(signal_during_read_leaves_no_file)
 	tu_wait(&child, &r);
 	assert_error(&r, 143, "interrupted; ");
 	ck_assert_msg(strstr(r.err, "/flash.bin was not written"), "%s", r.err);
-	ck_assert_msg(dir_is_empty(o.dir), "%s holds a file after the stop", o.dir);
+	ck_assert_msg(tu_dir_is_empty(o.dir), "%s holds a file after the stop", o.dir);
 	tu_run_free(&r);
 	rmdir(o.dir);
 	chip_free(&c);
@@ -402,7 +366,7 @@ START_TEST(refused_before_the_chip)
 
 	chip_start(&c, "");
 	tu_tmpfile(image, sizeof(image));
-	random_file(image, 5000);
+	tu_random_file(image, 5000, 103);
 	tu_append_args(argv, 0, ec->args, image);
 	w8(&r, c.spec, NULL, argv);
 	if (ec->message[0]) {
@@ -480,10 +444,7 @@ END_TEST
 
 #define VARIANTS(table) ((int)(sizeof(table) / sizeof((table)[0])))
 
-static const struct hostile_case {
-	const TTest *const *test;
-	int variants;
-} corpus[] = {
+static const struct tu_case corpus[] = {
 	{ &closed_stdout_is_refused, 1 },
 	{ &config_cannot_unlock, VARIANTS(config_cases) },
 	{ &rerun_after_interrupted_write, 1 },
@@ -503,8 +464,7 @@ static Suite *suite(void)
 	TCase *tc = tcase_create("corpus");
 
 	tcase_set_timeout(tc, 60);
-	for (const struct hostile_case *c = corpus; c < corpus + VARIANTS(corpus); c++)
-		tcase_add_loop_test(tc, *c->test, 0, c->variants);
+	tu_add_cases(tc, corpus, VARIANTS(corpus));
 	suite_add_tcase(s, tc);
 	return s;
 }

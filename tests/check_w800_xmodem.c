@@ -36,17 +36,6 @@ static void expect_ok(struct tu_run *r)
 	ck_assert_msg(r->status == 0, "exit %d: %s", r->status, r->err);
 }
 
-static void random_file(const char *path, size_t len, unsigned seed)
-{
-	uint8_t *buf = malloc(len);
-
-	srand(seed);
-	for (size_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)rand();
-	tu_write_file(path, buf, len);
-	free(buf);
-}
-
 /* secboot (header 0x2000, code 0x2100) and an app (header 0x10000, code 0x10400) as a .fls. */
 static void make_images(void)
 {
@@ -54,8 +43,8 @@ static void make_images(void)
 	size_t a, b;
 	uint8_t *sb, *app, *both;
 
-	random_file(f.sb, 5000, 1);
-	random_file(f.app, 300001, 2);
+	tu_random_file(f.sb, 5000, 1);
+	tu_random_file(f.app, 300001, 2);
 	run(&r, (const char *const[]){ "pack", f.sb, "--header-address", "0x8002000", "--run-address",
 				       "0x8002100", "--attr", "0", "-o", f.sbimg, NULL });
 	expect_ok(&r);
@@ -83,7 +72,7 @@ static void setup(void)
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		tu_tmpfile(paths[i], 64);
 	make_images();
-	random_file(f.flash, FLASH, 3);
+	tu_random_file(f.flash, FLASH, 3);
 	have_stub = tu_shared("w800/W800_Stub.bin", stub, sizeof(stub)) != NULL;
 }
 

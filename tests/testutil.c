@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -395,4 +396,45 @@ int tu_count_lines_starting(const char *path, const char *prefix)
 	}
 	free(data);
 	return n;
+}
+
+void tu_random_file(const char *path, size_t len, unsigned seed)
+{
+	uint8_t *buf = malloc(len);
+	uint32_t x = seed * 2654435761u + 1;
+
+	ck_assert_ptr_nonnull(buf);
+	for (size_t i = 0; i < len; i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	tu_write_file(path, buf, len);
+	free(buf);
+}
+
+void tu_outdir_make(struct tu_outdir *o, const char *name)
+{
+	*o = (struct tu_outdir){ .dir = "/tmp/unbrick-test-XXXXXX" };
+	ck_assert_ptr_nonnull(mkdtemp(o->dir));
+	snprintf(o->out, sizeof(o->out), "%s/%s", o->dir, name);
+}
+
+int tu_dir_is_empty(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int empty = 1;
+
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+void tu_add_cases(TCase *tc, const struct tu_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		tcase_add_loop_test(tc, *cases[i].test, 0, cases[i].variants);
 }

@@ -96,4 +96,21 @@ int tu_file_has(const char *path, const char *text);
 void tu_wait_for_text(const char *path, const char *text);
 int tu_count_lines_starting(const char *path, const char *prefix);
 
+/* A file of len pseudo-random bytes, the same for the same seed. */
+void tu_random_file(const char *path, size_t len, unsigned seed);
+
+/* A fresh directory with a name in it for -o: what a run leaves there shows. */
+struct tu_outdir {
+	char dir[32], out[64];
+};
+void tu_outdir_make(struct tu_outdir *o, const char *name);
+int tu_dir_is_empty(const char *path);
+
+/* The cases of a corpus: each test with its number of variants (a table's rows), or 1. */
+struct tu_case {
+	const TTest *const *test;
+	int variants;
+};
+void tu_add_cases(TCase *tc, const struct tu_case *cases, size_t n);
+
 #endif

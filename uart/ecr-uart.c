@@ -2,7 +2,6 @@
 /* ecr-uart: read, write and erase the flash of an ESWIN ECR6600 through its boot ROM and a stub. */
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,19 +333,6 @@ static int read_flash(struct run *r, uint32_t addr, uint64_t len, const char *la
 	return rc;
 }
 
-static int stopped(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int stopped(struct run *r, const char *fmt, ...)
-{
-	char msg[sizeof(r->s.err.msg)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ub_err_clear(&r->s.err);
-	return ub_fail(&r->s.err, UB_EINTR, "%s", msg);
-}
-
 static int cmd_read(struct ub_session *s)
 {
 	struct run *r = run_of(s);
@@ -357,7 +343,7 @@ static int cmd_read(struct ub_session *s)
 	if (read_flash(r, (uint32_t)offset, len, "read", ub_session_sink, s) < 0) {
 		if (s->err.status != UB_EINTR)
 			return -1;
-		return stopped(r, "interrupted; %s was not written",
+		return ub_session_stopped(&r->s, "interrupted; %s was not written",
 			       s->out.to_stdout ? "nothing more went to stdout" : s->out.path);
 	}
 	if (ub_session_commit_output(s) < 0)
@@ -585,7 +571,7 @@ static int write_run(struct run *r, uint64_t from, uint64_t len)
 	if (rc == 0)
 		return 0;
 	if (r->s.err.status == UB_EINTR)
-		return stopped(r, "interrupted: 0x%06" PRIx32 "-0x%06" PRIx64 " is written and "
+		return ub_session_stopped(&r->s, "interrupted: 0x%06" PRIx32 "-0x%06" PRIx64 " is written and "
 			       "verified, 0x%06" PRIx64 "-0x%06" PRIx64 " may be erased or half-written; "
 			       "run the same command again", addr, addr + info(r)->written,
 			       addr + info(r)->written, addr + len);
@@ -642,7 +628,7 @@ static int write_segment(struct run *r, const struct segment *sg, unsigned *skip
 		rc = write_run(r, run_start, total - run_start);
 	free(block);
 	if (rc && r->s.err.status == UB_EINTR && !strcmp(r->s.err.msg, "interrupted"))
-		return stopped(r, "interrupted before 0x%06" PRIx32 "-0x%06" PRIx64 " was written",
+		return ub_session_stopped(&r->s, "interrupted before 0x%06" PRIx32 "-0x%06" PRIx64 " was written",
 			       sg->addr, sg->addr + sg->len);
 	return rc;
 }

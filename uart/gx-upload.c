@@ -5,7 +5,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,20 +214,6 @@ static int was_stopped(const struct run *r)
 }
 
 /* Replace the engine's "interrupted ..." with the command's account. */
-static int stopped(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int stopped(struct run *r, const char *fmt, ...)
-{
-	char msg[sizeof(r->s.err.msg)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ub_err_clear(&r->s.err);
-	return ub_fail(&r->s.err, UB_EINTR, "%s", msg);
-}
-
 /* "; what the command leaves as it was", when it stops before its transfer, or "". */
 static const char *untouched(const struct run *r, char *buf, size_t cap)
 {
@@ -270,7 +255,7 @@ static int connect(struct ub_session *s)
 	if (rc < 0 && was_stopped(r)) {
 		char what[4200];
 
-		return stopped(r, "interrupted before the loader's prompt%s",
+		return ub_session_stopped(&r->s, "interrupted before the loader's prompt%s",
 			       untouched(r, what, sizeof(what)));
 	}
 	if (rc >= 0 && !gx_has_crc(r->gx))
@@ -396,9 +381,9 @@ static int read_to_output(struct run *r, const char *verb, uint64_t addr, uint64
 		if (!was_stopped(r))
 			return -1;
 		if (r->s.out.to_stdout)
-			return stopped(r, "interrupted after reading %" PRIu64 " of %" PRIu64 " bytes; "
+			return ub_session_stopped(&r->s, "interrupted after reading %" PRIu64 " of %" PRIu64 " bytes; "
 				       "those went to stdout", r->data_done, len);
-		return stopped(r, "interrupted after reading %" PRIu64 " of %" PRIu64 " bytes; '%s' "
+		return ub_session_stopped(&r->s, "interrupted after reading %" PRIu64 " of %" PRIu64 " bytes; '%s' "
 			       "was not written", r->data_done, len, r->s.out.path);
 	}
 	return ub_session_commit_output(&r->s);
@@ -488,7 +473,7 @@ static int backup(struct run *r, const struct range *rg)
 
 static int written_not_verified(struct run *r, const struct range *rg)
 {
-	return stopped(r, "interrupted: 0x%06" PRIx64 "-0x%06" PRIx64 " is written but not "
+	return ub_session_stopped(&r->s, "interrupted: 0x%06" PRIx64 "-0x%06" PRIx64 " is written but not "
 		       "verified; dump it to check, or run the same command again", rg->addr,
 		       rg->addr + rg->len);
 }
@@ -505,7 +490,7 @@ static int cmd_write(struct ub_session *s)
 	    input_xorsum(r, &sum) < 0)
 		return -1;
 	if (backup(r, &rg) < 0)
-		return !was_stopped(r) ? -1 : stopped(r, "interrupted during the backup; '%s' and the "
+		return !was_stopped(r) ? -1 : ub_session_stopped(&r->s, "interrupted during the backup; '%s' and the "
 						     "flash were not written", s->backup.path);
 	/* A name lets the loader do what it does for partitions (its table CRCs). */
 	if (rg.part)
@@ -519,7 +504,7 @@ static int cmd_write(struct ub_session *s)
 		      rewind_input, s, &s->err);
 	end_progress(r);
 	if (rc < 0 && was_stopped(r))
-		return stopped(r, "interrupted after sending %" PRIu64 " of %" PRIu64 " bytes of %s; "
+		return ub_session_stopped(&r->s, "interrupted after sending %" PRIu64 " of %" PRIu64 " bytes of %s; "
 			       "the flash was not changed (the loader writes only once it has the "
 			       "whole image), but the box's loader may still wait for the rest: "
 			       "power-cycle the box before the next run", r->data_done, rg.len,
@@ -644,7 +629,7 @@ static int write_otp(struct run *r, const char *read_verb, const char *write_ver
 	rc = 0;
 out:
 	if (rc < 0 && was_stopped(r))
-		stopped(r, programmed ? "interrupted: %zu OTP bytes at 0x%" PRIx64 " are programmed "
+		ub_session_stopped(&r->s, programmed ? "interrupted: %zu OTP bytes at 0x%" PRIx64 " are programmed "
 			"but not read back" : "interrupted before programming %zu OTP bytes at 0x%"
 			PRIx64 "; the OTP was not changed", want.len, addr);
 	free(want.data);

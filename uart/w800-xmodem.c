@@ -2,7 +2,6 @@
 /* w800-xmodem: flash a WinnerMicro W800/W801/W806 or W600/W601 through its download mode. */
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -715,19 +714,6 @@ static int upload(struct run *r)
 	return rc;
 }
 
-static int stopped(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int stopped(struct run *r, const char *fmt, ...)
-{
-	char msg[sizeof(r->s.err.msg)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ub_err_clear(&r->s.err);
-	return ub_fail(&r->s.err, UB_EINTR, "%s", msg);
-}
-
 /*
  * Which images of the upload the chip had whole when it stopped: those it
  * writes; the one it was taking may be half-written. Into buf, e.g.
@@ -760,7 +746,7 @@ static int write_failed(struct run *r)
 
 	images_sent(r, sent, sizeof(sent));
 	if (r->s.err.status == UB_EINTR)
-		return stopped(r, "interrupted after the chip took %" PRIu64 " of %" PRIu64 " bytes of "
+		return ub_session_stopped(&r->s, "interrupted after the chip took %" PRIu64 " of %" PRIu64 " bytes of "
 			       "%s (images: %s); a cut image may be half-written: run the same "
 			       "command again", r->sent, len, r->s.in.name, sent);
 	if (r->sent == 0)
@@ -806,11 +792,11 @@ static int cmd_write(struct ub_session *s)
 		return w800_restore_baud(r->w, &s->err);
 	}
 	if (s->stop)
-		return stopped(r, "interrupted: %s is written but not verified; run '" PROG " verify' "
+		return ub_session_stopped(&r->s, "interrupted: %s is written but not verified; run '" PROG " verify' "
 			       "to check", s->in.name);
 	if (start_stub(r) < 0 || verify_images(r) < 0)
 		return s->err.status == UB_EINTR ?
-		       stopped(r, "interrupted: %s is written but not verified", s->in.name) : -1;
+		       ub_session_stopped(&r->s, "interrupted: %s is written but not verified", s->in.name) : -1;
 	ub_info(&s->log, "wrote %s, verified", s->in.name);
 	return w800_restore_baud(r->w, &s->err);
 }
@@ -885,7 +871,7 @@ static int cmd_read(struct ub_session *s)
 	if (read_flash(r, (uint32_t)offset, len, "read", ub_session_sink, s) < 0) {
 		if (s->err.status != UB_EINTR)
 			return -1;
-		return stopped(r, "interrupted; %s was not written",
+		return ub_session_stopped(&r->s, "interrupted; %s was not written",
 			       s->out.to_stdout ? "nothing more went to stdout" : s->out.path);
 	}
 	if (w800_restore_baud(r->w, &s->err) < 0 || ub_session_commit_output(s) < 0)
