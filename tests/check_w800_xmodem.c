@@ -488,6 +488,21 @@ START_TEST(pack_rebuilds_the_stub_header)
 }
 END_TEST
 
+/* No reboot frame: an RTS pulse resets the chip (wm_tool's -rs rts wiring). */
+START_TEST(reboot_pulses_rts)
+{
+	struct tu_run r;
+	char p[512], trace[96];
+
+	snprintf(trace, sizeof(trace), "trace=%s", f.out);
+	run(&r, (const char *const[]){ "-p", spec(p, sizeof(p), "w800", trace), "reboot", NULL });
+	expect_ok(&r);
+	ck_assert(tu_file_has(f.out, "modem rts=1\nheld\nmodem rts=0\nreset\n"));
+	ck_assert_uint_eq(tu_stat(f.stats, "frames_ok"), 0);
+	tu_run_free(&r);
+}
+END_TEST
+
 /* ---- the frames on the wire (notes §3.2) ---- */
 
 static int holds(const uint8_t *hay, size_t n, const uint8_t *needle, size_t m)
@@ -597,6 +612,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, verify_mismatch);
 	tcase_add_test(tc, erase_forms);
 	tcase_add_test(tc, mac_set_and_read);
+	tcase_add_test(tc, reboot_pulses_rts);
 	tcase_add_test(tc, entry_by_reset_and_by_hand);
 	tcase_add_test(tc, pack_rebuilds_the_stub_header);
 	tcase_add_test(tc, golden_frames);

@@ -13,6 +13,7 @@
 #define ESC 0x1b
 #define PROMPTS_NEEDED 3
 #define PASSIVE_MS 500
+#define SETTLE_MS 20
 #define ESC_BURST_MS 500
 #define ESC_PERIOD_MS 10
 #define RESET_HINT_MS 6000
@@ -296,8 +297,13 @@ static int find_left_rate(struct w800 *w, struct ub_err *err)
 static int enter(struct w800 *w, struct ub_err *err)
 {
 	int64_t deadline = now_ms(w) + w->cfg.timeout_ms;
-	int noise = 0;
-	int rc = listen(w, PASSIVE_MS, &noise, err);
+	int noise = 0, rc;
+
+	/* what was on its way before the port was opened (or the chip reset) is stale */
+	ub_port_sleep_ms(w->cfg.port, SETTLE_MS);
+	if (ub_port_flush_input(w->cfg.port, err) < 0)
+		return -1;
+	rc = listen(w, PASSIVE_MS, &noise, err);
 
 	if (rc == 0 && noise)
 		rc = find_left_rate(w, err);
@@ -460,7 +466,8 @@ static void decide_chip(struct w800 *w)
 		w->info.chip = W800_CHIP_W600;
 }
 
-int w800_connect(struct w800 *w, struct ub_err *err)
+/* The prompt, the ROM version, and the MAC, which the ROM and secboot both answer. */
+static int identify(struct w800 *w, struct ub_err *err)
 {
 	if (enter(w, err) < 0)
 		return -1;
@@ -470,8 +477,25 @@ int w800_connect(struct w800 *w, struct ub_err *err)
 	if (strcmp(w->info.rom_version, "R:W") == 0 && pass_secondary_loader(w, err) < 0)
 		return -1;
 	decide_chip(w);
-	if (w800_get_mac(w, w->info.mac, err) < 0)
-		return -1;
+	return w800_get_mac(w, w->info.mac, err);
+}
+
+/*
+ * Prompt characters that were on their way when the chip reset (opening
+ * the port can reset it, and so can --reset) look like download mode for a
+ * moment: when the MAC does not come, the chip is entered again, once.
+ */
+int w800_connect(struct w800 *w, struct ub_err *err)
+{
+	if (identify(w, err) < 0) {
+		if (err->status != UB_ENODEV || !w->info.prompt)
+			return -1;
+		ub_debug(w->cfg.log, "%s; entering download mode again", err->msg);
+		ub_err_clear(err);
+		w->info.prompt = 0;
+		if (identify(w, err) < 0)
+			return -1;
+	}
 	w->info.have_mac = 1;
 	if (w->info.stage == W800_STAGE_ROM && ask_qfid(w, err) < 0)
 		return -1;
