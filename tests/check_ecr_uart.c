@@ -282,6 +282,35 @@ START_TEST(lost_ack)
 }
 END_TEST
 
+/*
+ * The chip resets in the middle of a write: the run says which range may be
+ * half-written and fails; the same command again (after a power-cycle)
+ * writes it whole.
+ */
+START_TEST(reset_mid_write_then_again)
+{
+	struct tu_run r;
+	uint8_t *saved;
+	size_t len;
+
+	if (skip(0))
+		return;
+	tu_random_file(f.image, 200000, 12);
+	ecr(&r, 0, "reset-at=60000", ARGS("write", "@IMAGE", "--offset", "0x10000"));
+	ck_assert_int_eq(r.status, 3);
+	ck_assert_msg(strstr(r.err, "0x010000-0x010000 is written and verified, "
+			     "0x010000-0x041000 may be erased or half-written"), "%s", r.err);
+	tu_run_free(&r);
+	saved = tu_read_file(f.save, &len);
+	tu_write_file(f.flash, saved, len);
+	free(saved);
+	ecr(&r, 0, "", ARGS("write", "@IMAGE", "--offset", "0x10000"));
+	expect_ok(&r);
+	flash_holds(f.image, 0, 0x10000, 200000);
+	tu_run_free(&r);
+}
+END_TEST
+
 START_TEST(faults_still_verify)
 {
 	struct tu_run r;
@@ -427,6 +456,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, efuse_and_run);
 	tcase_add_test(tc, aio_file);
 	tcase_add_test(tc, lost_ack);
+	tcase_add_test(tc, reset_mid_write_then_again);
 	tcase_add_loop_test(tc, faults_still_verify, 0, 2);
 	tcase_add_test(tc, baud_fallback);
 	tcase_add_test(tc, running_stub_is_reused);
