@@ -77,7 +77,7 @@ CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check)
 CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 
 UB_WARN := -Wall -Wextra -Werror
-UB_INCLUDES := -Icommon -Igpio -Ispiflash -Iuart -Iconf -Isim
+UB_INCLUDES := -Icommon -Igpio -Ispiflash -Iuart -Iconf -Isim -Iusbboot
 UB_CPPFLAGS := -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -DUB_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	       -DUB_DATADIR='"$(DATADIR)"' \
 	       $(BACKEND_CPPFLAGS) $(UB_INCLUDES)
@@ -115,6 +115,7 @@ LIB_SRCS += spiflash/spi.c spiflash/spi_spidev.c spiflash/spi_sim.c
 LIB_SRCS += spiflash/nor.c spiflash/nor_chips.c spiflash/nor_write.c spiflash/beken.c
 LIB_SRCS += uart/port.c uart/port_tty.c uart/net.c uart/port_tcp.c uart/port_rfc2217.c uart/port_sim.c
 LIB_SRCS += uart/reset.c uart/gx.c uart/xmodem.c uart/w800_image.c uart/w800.c uart/ecr6600.c
+LIB_SRCS += usbboot/ingenic_board.c
 LIB_SRCS += sim/sim_file.c sim/sim_bk72xx.c sim/sim_gx.c sim/sim_w800.c sim/sim_ecr6600.c sim/sim_uart.c sim/sim_uart_models.c \
 	sim/sim_uart_pty.c sim/sim_uart_step.c
 LIB_SRCS += $(BACKEND_SRCS)
