@@ -1,12 +1,13 @@
 # unbrick: one non-recursive GNU make for the library, the programs and the tests.
 #
 # Honours CC, AR, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS, PKG_CONFIG, PREFIX,
-# DESTDIR (and BINDIR, MANDIR, SYSCONFDIR, DATADIR). Project flags live in
+# DESTDIR (and BINDIR, MANDIR, SYSCONFDIR, DATADIR, UDEVRULESDIR). Project flags live in
 # UB_* variables so that CFLAGS=... on the command line (as Buildroot passes
 # it) does not drop them.
 #
 #   GPIOD=auto|1|2|no   libgpiod API (auto: v2 if pkg-config finds >= 2.0, else v1)
 #   IIO=auto|yes|no     libiio 0.x for --check-voltage (auto: when pkg-config finds it)
+#   USB=auto|yes|no     libusb-1.0 for real USB devices (auto: when pkg-config finds it)
 #   SANITIZE=1          build with ASan and UBSan
 #   B=DIR               build directory (default build)
 #   V=1                 show the command lines
@@ -20,10 +21,12 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share
 SYSCONFDIR ?= /etc
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 INSTALL ?= install
 B ?= build
 GPIOD ?= auto
 IIO ?= auto
+USB ?= auto
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
 
 ifeq ($(V),1)
@@ -40,11 +43,14 @@ endif
 ifeq ($(IIO),auto)
 IIO := $(shell $(PKG_CONFIG) --exists 'libiio < 1.0' 2>/dev/null && echo yes || echo no)
 endif
+ifeq ($(USB),auto)
+USB := $(shell $(PKG_CONFIG) --exists libusb-1.0 2>/dev/null && echo yes || echo no)
+endif
 
 # Optional dependencies. Each one that is on is a backend: its sources join
 # the library, its CPPFLAGS turn on its table entry (-DUB_HAVE_GPIOD: the
 # gpiod entry of gpio/gpio.c) and pkg-config gives its flags and libraries.
-# Another one (libusb next) is a switch above, a BACKENDS line and its three
+# Another one is a switch above, a BACKENDS line and its three
 # BACKEND_name_ lines.
 BACKENDS :=
 ifneq ($(filter 1 2,$(GPIOD)),)
@@ -53,12 +59,18 @@ endif
 ifeq ($(IIO),yes)
 BACKENDS += iio
 endif
+ifeq ($(USB),yes)
+BACKENDS += libusb
+endif
 BACKEND_gpiod_SRCS := gpio/gpio_gpiod.c gpio/gpio_gpiod_v$(GPIOD).c
 BACKEND_gpiod_CPPFLAGS := -DUB_HAVE_GPIOD
 BACKEND_gpiod_PKG := libgpiod
 BACKEND_iio_SRCS := common/voltage_iio.c
 BACKEND_iio_CPPFLAGS := -DUB_HAVE_IIO
 BACKEND_iio_PKG := libiio
+BACKEND_libusb_SRCS := usbboot/usb_libusb.c
+BACKEND_libusb_CPPFLAGS := -DUB_HAVE_LIBUSB
+BACKEND_libusb_PKG := libusb-1.0
 
 BACKEND_SRCS := $(foreach b,$(BACKENDS),$(BACKEND_$(b)_SRCS))
 BACKEND_CPPFLAGS := $(foreach b,$(BACKENDS),$(BACKEND_$(b)_CPPFLAGS))
@@ -66,6 +78,7 @@ BACKEND_CFLAGS := $(foreach b,$(BACKENDS),$(shell $(PKG_CONFIG) --cflags $(BACKE
 BACKEND_LIBS := $(foreach b,$(BACKENDS),$(shell $(PKG_CONFIG) --libs $(BACKEND_$(b)_PKG)))
 GPIOD_API := $(if $(filter gpiod,$(BACKENDS)),v$(GPIOD),none)
 IIO_BACKEND := $(if $(filter iio,$(BACKENDS)),libiio 0.x,none)
+USB_BACKEND := $(if $(filter libusb,$(BACKENDS)),libusb-1.0,none)
 
 INIH_CFLAGS := $(shell $(PKG_CONFIG) --cflags inih)
 INIH_LIBS := $(shell $(PKG_CONFIG) --libs inih)
@@ -91,11 +104,12 @@ ALL_LDFLAGS = $(UB_LDFLAGS) $(LDFLAGS)
 UB_LIBS := $(BACKEND_LIBS) $(INIH_LIBS) $(DEPS_LIBS) -pthread
 
 # Program mains (one file each) and tools.
-PROGRAMS := beken-spi gx-upload w800-xmodem ecr-uart
+PROGRAMS := beken-spi gx-upload w800-xmodem ecr-uart ingenic-usbboot
 PROGRAM_SRC_beken-spi := spiflash/beken-spi.c
 PROGRAM_SRC_gx-upload := uart/gx-upload.c
 PROGRAM_SRC_w800-xmodem := uart/w800-xmodem.c
 PROGRAM_SRC_ecr-uart := uart/ecr-uart.c
+PROGRAM_SRC_ingenic-usbboot := usbboot/ingenic-usbboot.c
 TOOLS := uart-sim
 PROGRAM_SRC_uart-sim := sim/uart-sim.c
 MAIN_SRCS := $(foreach p,$(PROGRAMS) $(TOOLS),$(PROGRAM_SRC_$(p)))
@@ -115,7 +129,7 @@ LIB_SRCS += spiflash/spi.c spiflash/spi_spidev.c spiflash/spi_sim.c
 LIB_SRCS += spiflash/nor.c spiflash/nor_chips.c spiflash/nor_write.c spiflash/beken.c
 LIB_SRCS += uart/port.c uart/port_tty.c uart/net.c uart/port_tcp.c uart/port_rfc2217.c uart/port_sim.c
 LIB_SRCS += uart/reset.c uart/gx.c uart/xmodem.c uart/w800_image.c uart/w800.c uart/ecr6600.c
-LIB_SRCS += usbboot/ingenic_board.c
+LIB_SRCS += usbboot/usb.c usbboot/usb_sim.c usbboot/ingenic_board.c usbboot/ingenic.c
 LIB_SRCS += sim/sim_file.c sim/sim_bk72xx.c sim/sim_gx.c sim/sim_w800.c sim/sim_ecr6600.c sim/sim_uart.c sim/sim_uart_models.c \
 	sim/sim_uart_pty.c sim/sim_uart_step.c sim/sim_usb.c sim/sim_usb_models.c sim/sim_ingenic.c
 LIB_SRCS += $(BACKEND_SRCS)
@@ -133,7 +147,7 @@ DEPS := $(LIB_OBJS:.o=.d) $(SKELETON_OBJS:.o=.d) $(patsubst %.c,$(B)/%.d,$(MAIN_
 all: features $(addprefix $(B)/,$(PROGRAMS) $(TOOLS))
 
 features:
-	@echo "unbrick $(VERSION): GPIOD=$(GPIOD_API) IIO=$(IIO_BACKEND)"
+	@echo "unbrick $(VERSION): GPIOD=$(GPIOD_API) IIO=$(IIO_BACKEND) USB=$(USB_BACKEND)"
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -197,16 +211,19 @@ install: all
 	$(INSTALL) -m 0644 Documentation/*.5 $(DESTDIR)$(MANDIR)/man5/
 	$(INSTALL) -d $(DESTDIR)$(DATADIR)/unbrick
 	$(INSTALL) -m 0644 conf/unbrick.conf.example $(DESTDIR)$(DATADIR)/unbrick/
+	$(INSTALL) -d $(DESTDIR)$(UDEVRULESDIR)
+	$(INSTALL) -m 0644 scripts/60-unbrick.rules $(DESTDIR)$(UDEVRULESDIR)/
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGRAMS))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(filter %.1,$(MANPAGES)))) \
 		$(DESTDIR)$(MANDIR)/man5/unbrick.conf.5
 	rm -f $(DESTDIR)$(DATADIR)/unbrick/unbrick.conf.example
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-unbrick.rules
 
 clean:
 	rm -rf $(B)/*.a $(B)/*.o $(B)/common $(B)/conf $(B)/gpio $(B)/spiflash $(B)/sim \
-		$(B)/uart $(B)/tests $(B)/gpiod2 $(addprefix $(B)/,$(PROGRAMS) $(TOOLS))
+		$(B)/uart $(B)/usbboot $(B)/tests $(B)/gpiod2 $(addprefix $(B)/,$(PROGRAMS) $(TOOLS))
 
 distclean:
 	rm -rf $(B)

@@ -1030,6 +1030,8 @@ static enum usb_sim_status ing_control(void *dev, uint64_t now, const struct usb
 		st = burner_in(m, s, data, actual);
 	else
 		st = burner_out(m, s, data, &ns);
+	if (st == USB_SIM_OK && !(s->bmRequestType & 0x80))
+		*actual = s->wLength;  /* an OUT stage the device took whole */
 	if (st == USB_SIM_STALL)
 		m->stats.stalls++;
 	if (ns)

@@ -16,11 +16,15 @@
  * A device that NAKs (busy, or slower than the bus) makes the transfer end
  * when the device is done, or at the host's timeout. pace=0: the bus takes
  * no time; the device's own times stay.
+ *
+ * wire=FILE (the runner's, as pace=): a line per transfer the host makes,
+ * written as it completes; the format is in sim_usb.h.
  */
 #include "sim_usb.h"
 #include "sim_file.h"
 #include "parse.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +43,7 @@ struct usb_sim {
 	void *dev;
 	int pace;
 	uint64_t now;
+	FILE *wire;  /* wire=, or NULL */
 };
 
 static uint64_t add_sat(uint64_t a, uint64_t b)
@@ -94,6 +99,53 @@ static enum usb_sim_status finish_at(struct usb_sim *s, uint64_t done, uint64_t 
 	return st;
 }
 
+/* ------------------------------------------------------------- wire= */
+
+static int wire_open(struct usb_sim *s, const char *path, char *err, size_t errlen)
+{
+	s->wire = fopen(path, "w");
+	if (!s->wire) {
+		sim_set_err(err, errlen, "usb sim: wire=%s: cannot create", path);
+		return -1;
+	}
+	fprintf(s->wire, "# usb sim wire: START_NS END_NS control TYPE REQ VALUE INDEX LENGTH "
+		"STATUS ACTUAL DATA | START_NS END_NS bulk EP ASKED MOVED STATUS\n");
+	return 0;
+}
+
+static const char *status_word(enum usb_sim_status st)
+{
+	switch (st) {
+	case USB_SIM_OK: return "ok";
+	case USB_SIM_STALL: return "stall";
+	case USB_SIM_TIMEOUT: return "timeout";
+	default: return "gone";
+	}
+}
+
+static void wire_control(struct usb_sim *s, uint64_t start, const struct usb_sim_setup *setup,
+			 const uint8_t *data, size_t actual, enum usb_sim_status st)
+{
+	/* OUT: the data the host sent; IN: the answer it got */
+	size_t n = !data ? 0 : setup->bmRequestType & 0x80 ? actual : setup->wLength;
+
+	fprintf(s->wire, "%" PRIu64 " %" PRIu64 " control %02x %02x %04x %04x %04x %s %zu ", start,
+		s->now, setup->bmRequestType, setup->bRequest, setup->wValue, setup->wIndex,
+		setup->wLength, status_word(st), actual);
+	for (size_t i = 0; i < n; i++)
+		fprintf(s->wire, "%02x", data[i]);
+	fputs(n ? "\n" : "-\n", s->wire);
+	fflush(s->wire);
+}
+
+static void wire_bulk(struct usb_sim *s, uint64_t start, uint8_t ep, size_t asked, size_t moved,
+		      enum usb_sim_status st)
+{
+	fprintf(s->wire, "%" PRIu64 " %" PRIu64 " bulk %02x %zu %zu %s\n", start, s->now, ep, asked,
+		moved, status_word(st));
+	fflush(s->wire);
+}
+
 /* ------------------------------------------------------------- the spec */
 
 char *usb_sim_model_names(char *buf, size_t len)
@@ -126,9 +178,9 @@ static const struct usb_sim_model *find_model(const char *name, char *err, size_
 	return NULL;
 }
 
-/* The spec's options without pace=, which is the runner's. */
-static int split_options(const char *opts, int *pace, char *out, size_t outlen, char *err,
-			 size_t errlen)
+/* The spec's options without pace= and wire=, which are the runner's. */
+static int split_options(const char *opts, int *pace, char *wire, size_t wirelen, char *out,
+			 size_t outlen, char *err, size_t errlen)
 {
 	const char *cursor = opts;
 	char key[32], val[512];
@@ -145,6 +197,14 @@ static int split_options(const char *opts, int *pace, char *out, size_t outlen, 
 				return -1;
 			}
 			*pace = !*val || strcmp(val, "1") == 0;
+			continue;
+		}
+		if (strcmp(key, "wire") == 0) {
+			if (!*val) {
+				sim_set_err(err, errlen, "usb sim: wire= wants a file name");
+				return -1;
+			}
+			snprintf(wire, wirelen, "%s", val);
 			continue;
 		}
 		n = snprintf(out + used, outlen - used, "%s%s%s%s", used ? "," : "", key,
@@ -167,7 +227,7 @@ struct usb_sim *usb_sim_open(const char *spec, char *err, size_t errlen)
 {
 	struct ub_spec sp;
 	struct usb_sim *s;
-	char opts[sizeof(sp.buf)];
+	char opts[sizeof(sp.buf)], wire[sizeof(sp.buf)] = "";
 	int pace = 1;
 
 	if (!spec || ub_spec_parse(spec, &sp)) {
@@ -188,14 +248,18 @@ struct usb_sim *usb_sim_open(const char *spec, char *err, size_t errlen)
 			    sp.arg);
 		goto fail;
 	}
-	if (split_options(sp.opts, &pace, opts, sizeof(opts), err, errlen))
+	if (split_options(sp.opts, &pace, wire, sizeof(wire), opts, sizeof(opts), err, errlen))
 		goto fail;
 	s->pace = pace;
+	if (*wire && wire_open(s, wire, err, errlen))
+		goto fail;
 	s->dev = s->model->create(opts, pace, err, errlen);
 	if (!s->dev)
 		goto fail;
 	return s;
 fail:
+	if (s->wire)
+		fclose(s->wire);
 	free(s);
 	return NULL;
 }
@@ -210,6 +274,10 @@ int usb_sim_stop(struct usb_sim *s, char *err, size_t errlen)
 		rc = s->model->finish(s->dev, err, errlen);
 	else
 		free(s->dev);
+	if (s->wire && fclose(s->wire) && rc == 0) {
+		sim_set_err(err, errlen, "usb sim: wire=: write error");
+		rc = -1;
+	}
 	free(s);
 	return rc;
 }
@@ -223,8 +291,8 @@ int usb_sim_describe(struct usb_sim *s, struct usb_sim_device *dev)
 
 /* --------------------------------------------------------------- the host */
 
-enum usb_sim_status usb_sim_control(struct usb_sim *s, const struct usb_sim_setup *setup,
-				    uint8_t *data, size_t *actual, uint64_t timeout_ns)
+static enum usb_sim_status control(struct usb_sim *s, const struct usb_sim_setup *setup,
+				   uint8_t *data, size_t *actual, uint64_t timeout_ns)
 {
 	uint64_t start, deadline, done = 0;
 	enum usb_sim_status st;
@@ -247,8 +315,8 @@ enum usb_sim_status usb_sim_control(struct usb_sim *s, const struct usb_sim_setu
 	return st;
 }
 
-enum usb_sim_status usb_sim_bulk_out(struct usb_sim *s, uint8_t ep, const uint8_t *data,
-				     size_t len, size_t *actual, uint64_t timeout_ns)
+static enum usb_sim_status bulk_out(struct usb_sim *s, uint8_t ep, const uint8_t *data,
+				    size_t len, size_t *actual, uint64_t timeout_ns)
 {
 	uint64_t deadline, bus_end;
 	size_t sent = 0;
@@ -277,8 +345,8 @@ enum usb_sim_status usb_sim_bulk_out(struct usb_sim *s, uint8_t ep, const uint8_
 	}
 }
 
-enum usb_sim_status usb_sim_bulk_in(struct usb_sim *s, uint8_t ep, uint8_t *buf, size_t cap,
-				    size_t *actual, uint64_t timeout_ns)
+static enum usb_sim_status bulk_in(struct usb_sim *s, uint8_t ep, uint8_t *buf, size_t cap,
+				   size_t *actual, uint64_t timeout_ns)
 {
 	uint64_t deadline;
 
@@ -303,6 +371,40 @@ enum usb_sim_status usb_sim_bulk_in(struct usb_sim *s, uint8_t ep, uint8_t *buf,
 			return finish_at(s, NEVER, deadline, USB_SIM_TIMEOUT);
 		advance_to(s, ready);
 	}
+}
+
+/* The host's calls: the transfer, then its wire= line. */
+enum usb_sim_status usb_sim_control(struct usb_sim *s, const struct usb_sim_setup *setup,
+				    uint8_t *data, size_t *actual, uint64_t timeout_ns)
+{
+	uint64_t start = s->now;
+	enum usb_sim_status st = control(s, setup, data, actual, timeout_ns);
+
+	if (s->wire)
+		wire_control(s, start, setup, data, *actual, st);
+	return st;
+}
+
+enum usb_sim_status usb_sim_bulk_out(struct usb_sim *s, uint8_t ep, const uint8_t *data,
+				     size_t len, size_t *actual, uint64_t timeout_ns)
+{
+	uint64_t start = s->now;
+	enum usb_sim_status st = bulk_out(s, ep, data, len, actual, timeout_ns);
+
+	if (s->wire)
+		wire_bulk(s, start, ep, len, *actual, st);
+	return st;
+}
+
+enum usb_sim_status usb_sim_bulk_in(struct usb_sim *s, uint8_t ep, uint8_t *buf, size_t cap,
+				    size_t *actual, uint64_t timeout_ns)
+{
+	uint64_t start = s->now;
+	enum usb_sim_status st = bulk_in(s, ep, buf, cap, actual, timeout_ns);
+
+	if (s->wire)
+		wire_bulk(s, start, ep, cap, *actual, st);
+	return st;
 }
 
 uint64_t usb_sim_now(const struct usb_sim *s)

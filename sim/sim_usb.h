@@ -14,8 +14,20 @@
  * ------------------------------------------------------------------ specs
  * "MODEL[,key=value...]", e.g. "t31,image=flash.bin,save=out.bin". The
  * runner takes pace=0|1 itself (default 1: bus and busy times modelled; 0:
- * transfers take no model time, the device's own timeouts stay). Every
- * other key goes to the model; the options every emulator shares keep
+ * transfers take no model time, the device's own timeouts stay) and
+ * wire=FILE: every transfer the host makes, one line each as the device
+ * saw it, written when it completes (tests/usbcap.c reads it back):
+ *   START_NS END_NS control TYPE REQ VALUE INDEX LENGTH STATUS ACTUAL DATA
+ *   START_NS END_NS bulk EP ASKED MOVED STATUS
+ * START_NS/END_NS: model time (decimal) when the host made the call and
+ * when it returned. control: the setup fields in hex (2, 2, 4, 4, 4
+ * digits), ACTUAL the bytes moved (decimal), DATA the OUT data the host
+ * sent (all wLength bytes) or the IN answer it got (ACTUAL bytes), in hex
+ * without spaces, "-" when none. bulk: EP in hex (0x80 set for IN), ASKED
+ * the host's length (the buffer's room for IN), MOVED the bytes moved.
+ * STATUS: ok, stall, timeout or gone. Lines starting with '#' are
+ * comments (the first names the fields). Every other key goes to the
+ * model; the options every emulator shares keep
  * their meaning (image=, save=, trace=, stats=, seed=; see sim/sim_uart.h).
  * Models: usb_sim_model_names().
  */
