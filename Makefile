@@ -120,7 +120,7 @@ SKELETON_OBJS := $(patsubst %.c,$(B)/%.o,$(SKELETON_SRCS))
 
 # Library sources, one line per layer (its API, then its backends); a
 # backend that needs an optional library is in BACKEND_name_SRCS above.
-LIB_SRCS := common/err.c common/log.c common/parse.c common/image.c common/progress.c common/crc.c common/stub.c
+LIB_SRCS := common/clock.c common/err.c common/log.c common/parse.c common/image.c common/progress.c common/crc.c common/stub.c
 LIB_SRCS += common/backend.c common/options.c common/signals.c common/range.c common/verify.c common/voltage.c
 LIB_SRCS += common/datapath.c
 LIB_SRCS += conf/config.c

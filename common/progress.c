@@ -5,15 +5,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define REDRAW_NS 100000000u
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 int ub_progress_mode_parse(const char *s)
 {
@@ -35,7 +29,7 @@ void ub_progress_start(struct ub_progress *p, enum ub_progress_mode mode,
 	p->total = total;
 	p->enabled = mode == UB_PROGRESS_ALWAYS ||
 		     (mode == UB_PROGRESS_AUTO && isatty(STDERR_FILENO));
-	p->start_ns = now_ns();
+	p->start_ns = ub_clock_ns();
 }
 
 static void draw(struct ub_progress *p, uint64_t done, uint64_t t)
@@ -57,7 +51,7 @@ void ub_progress_update(struct ub_progress *p, uint64_t done)
 
 	if (!p->enabled)
 		return;
-	t = now_ns();
+	t = ub_clock_ns();
 	if (done < p->total && p->drawn && t - p->last_ns < REDRAW_NS)
 		return;
 	p->last_ns = t;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "parse.h"
 
 #define SPIDEV_DEFAULT_HZ 1000000u
@@ -102,11 +103,8 @@ static void spidev_delay_us(void *priv, uint64_t us)
 
 static uint64_t spidev_now_ns(void *priv)
 {
-	struct timespec ts;
-
 	(void)priv;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return ub_clock_ns();
 }
 
 static int spidev_close(void *priv, struct ub_err *err)

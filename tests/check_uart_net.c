@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "net.h"
 #include "port.h"
 #include "ser2net.h"
@@ -84,14 +85,14 @@ static void dev_put(const void *buf, size_t len)
 /* Read exactly len bytes from the device side within 5 s. */
 static void dev_get(void *buf, size_t len)
 {
-	int64_t deadline = ub_net_now_ms() + 5000;
+	int64_t deadline = ub_clock_ms() + 5000;
 	size_t got = 0;
 
 	while (got < len) {
 		struct pollfd p = { .fd = master, .events = POLLIN };
 		ssize_t n;
 
-		ck_assert_msg(ub_net_now_ms() < deadline, "the device got %zu of %zu bytes",
+		ck_assert_msg(ub_clock_ms() < deadline, "the device got %zu of %zu bytes",
 			      got, len);
 		if (poll(&p, 1, 100) <= 0)
 			continue;
@@ -135,9 +136,9 @@ struct dev_job {
 static void *dev_run(void *arg)
 {
 	struct dev_job *j = arg;
-	int64_t deadline = ub_net_now_ms() + 10000;
+	int64_t deadline = ub_clock_ms() + 10000;
 
-	while (j->done < j->len && ub_net_now_ms() < deadline) {
+	while (j->done < j->len && ub_clock_ms() < deadline) {
 		struct pollfd p = { .fd = master, .events = j->writing ? POLLOUT : POLLIN };
 		ssize_t n;
 

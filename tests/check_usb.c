@@ -6,6 +6,7 @@
  * a machine without the device goes.
  */
 #include "testutil.h"
+#include "clock.h"
 #include "usb.h"
 
 #include <check.h>
@@ -21,14 +22,6 @@
 
 static const struct ub_usb_id INGENIC = { 0xA108, 0 };
 static const struct ub_usb_id NOBODY = { 0xDEAD, 0xBEEF };
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void assert_one_line(const struct ub_err *err, int status, const char *text)
 {
@@ -289,11 +282,11 @@ START_TEST(no_clock_of_its_own_is_the_wall_clock)
 {
 	struct fake f = { 0 };
 	struct ub_usb *usb = fake_usb(&f);
-	int64_t t0 = ub_usb_clock_ms(usb), w0 = wall_ms();
+	int64_t t0 = ub_usb_clock_ms(usb), w0 = ub_clock_ms();
 
 	ub_usb_sleep_ms(usb, 30);
 	ck_assert_int_ge(ub_usb_clock_ms(usb) - t0, 30);
-	ck_assert_int_ge(wall_ms() - w0, 30);
+	ck_assert_int_ge(ub_clock_ms() - w0, 30);
 	close_ok(usb);
 }
 END_TEST
@@ -405,11 +398,11 @@ START_TEST(sim_timeout_takes_model_time)
 	/* Control 1 is open's SET_CONFIGURATION: the test's first is the 2nd. */
 	struct ub_usb *usb = open_ok("sim:t31,timeout=2");
 	struct ub_err err = { 0 };
-	int64_t model0 = ub_usb_clock_ms(usb), wall0 = wall_ms();
+	int64_t model0 = ub_usb_clock_ms(usb), wall0 = ub_clock_ms();
 	uint8_t buf[8];
 
 	ck_assert_int_eq(ub_usb_control(usb, &CPU_INFO, buf, NULL, 5000, &err), UB_USB_TIMEOUT);
-	ck_assert_int_lt(wall_ms() - wall0, 50);
+	ck_assert_int_lt(ub_clock_ms() - wall0, 50);
 	ck_assert_int_eq(ub_usb_clock_ms(usb) - model0, 5000);
 	assert_one_line(&err, UB_ENODEV, "sim:t31: request 0x00 (type 0xc0, value 0x0000, index "
 			"0x0000, length 8) got no answer in 5000 ms");
@@ -465,14 +458,14 @@ START_TEST(sim_bulk_in_on_the_rom_times_out_in_model_time)
 {
 	struct ub_usb *usb = open_ok("sim:t31");
 	struct ub_err err = { 0 };
-	int64_t model0 = ub_usb_clock_ms(usb), wall0 = wall_ms();
+	int64_t model0 = ub_usb_clock_ms(usb), wall0 = ub_clock_ms();
 	uint8_t buf[512];
 	size_t n = 99;
 
 	ck_assert_int_eq(ub_usb_bulk_in(usb, buf, sizeof(buf), &n, 3000, &err), UB_USB_TIMEOUT);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(ub_usb_clock_ms(usb) - model0, 3000);
-	ck_assert_int_lt(wall_ms() - wall0, 50);
+	ck_assert_int_lt(ub_clock_ms() - wall0, 50);
 	assert_one_line(&err, UB_ENODEV, "sim:t31: bulk IN of up to 512 bytes from endpoint 0x81 "
 			"got no answer in 3000 ms");
 	close_ok(usb);
@@ -501,14 +494,14 @@ END_TEST
 START_TEST(sim_sleep_is_model_time)
 {
 	struct ub_usb *usb = open_ok("sim:t31");
-	int64_t model0 = ub_usb_clock_ms(usb), wall0 = wall_ms();
+	int64_t model0 = ub_usb_clock_ms(usb), wall0 = ub_clock_ms();
 
 	ub_usb_sleep_ms(usb, 2500);
 	ck_assert_int_eq(ub_usb_clock_ms(usb) - model0, 2500);
 	ub_usb_sleep_ms(usb, 0);
 	ub_usb_sleep_ms(usb, -5);
 	ck_assert_int_eq(ub_usb_clock_ms(usb) - model0, 2500);
-	ck_assert_int_lt(wall_ms() - wall0, 50);
+	ck_assert_int_lt(ub_clock_ms() - wall0, 50);
 	close_ok(usb);
 }
 END_TEST
@@ -560,12 +553,12 @@ START_TEST(libusb_waits_for_an_absent_path)
 {
 	struct ub_err err = { 0 };
 	struct ub_usb *usb = (void *)1;
-	int64_t wall0 = wall_ms();
+	int64_t wall0 = ub_clock_ms();
 
 	ck_assert_int_eq(ub_usb_open("libusb:9-9.9.9", &INGENIC, 1, 300, &usb, &err), -1);
 	ck_assert_ptr_null(usb);
 	if (libusb_starts()) {
-		ck_assert_int_ge(wall_ms() - wall0, 300);
+		ck_assert_int_ge(ub_clock_ms() - wall0, 300);
 		assert_one_line(&err, UB_ENODEV, "no USB device a108:* found at 9-9.9.9 in 0.3 s");
 	} else {
 		assert_one_line(&err, UB_ENODEV, "libusb cannot start: LIBUSB_ERROR_");

@@ -17,30 +17,24 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define CONNECT_MS 5000
 /* A peer that takes no data, or acknowledges none, for this long is stuck. */
 #define STALL_MS 10000
 
-/* Poll one fd until deadline (ms on ub_net_now_ms; -1 = none). */
+/* Poll one fd until deadline (ms on ub_clock_ms; -1 = none). */
 static int wait_until(int fd, short events, int64_t deadline)
 {
 	struct pollfd p = { .fd = fd, .events = events };
 	int n;
 
 	do {
-		int64_t left = deadline - ub_net_now_ms();
+		int64_t left = deadline - ub_clock_ms();
 
 		n = poll(&p, 1, deadline < 0 ? -1 : left > 0 ? (int)left : 0);
 	} while (n < 0 && errno == EINTR);
 	return n;
-}
-
-int64_t ub_net_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int bad_addr(const char *prefix, const char *arg, const char *why,
@@ -149,7 +143,7 @@ int ub_net_connect(const char *prefix, const char *arg, struct ub_err *err)
 				  .ai_flags = AI_NUMERICSERV };
 	struct addrinfo *res, *ai;
 	char host[256], port[8], name[300];
-	int64_t deadline = ub_net_now_ms() + CONNECT_MS;
+	int64_t deadline = ub_clock_ms() + CONNECT_MS;
 	int fd = -1, errnum = ETIMEDOUT, rc, one = 1;
 
 	if (split_addr(prefix, arg, host, sizeof(host), port, sizeof(port), err) < 0)
@@ -160,7 +154,7 @@ int ub_net_connect(const char *prefix, const char *arg, struct ub_err *err)
 		return ub_fail(err, UB_ENODEV, "cannot connect to %s: host '%s' not found: %s "
 			       "(check the name)", name, host,
 			       rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-	for (ai = res; ai && fd < 0 && ub_net_now_ms() < deadline; ai = ai->ai_next)
+	for (ai = res; ai && fd < 0 && ub_clock_ms() < deadline; ai = ai->ai_next)
 		fd = try_connect(ai, deadline, &errnum);
 	freeaddrinfo(res);
 	if (fd < 0)
@@ -185,7 +179,7 @@ static int io_failed(const char *name, int errnum, struct ub_err *err)
 ssize_t ub_net_read(int fd, const char *name, void *buf, size_t cap, int timeout_ms,
 		    struct ub_err *err)
 {
-	int64_t deadline = timeout_ms < 0 ? -1 : ub_net_now_ms() + timeout_ms;
+	int64_t deadline = timeout_ms < 0 ? -1 : ub_clock_ms() + timeout_ms;
 
 	if (cap == 0)
 		return 0;
@@ -227,7 +221,7 @@ int ub_net_write(int fd, const char *name, const void *buf, size_t len, struct u
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return io_failed(name, errno, err);
-		ready = wait_until(fd, POLLOUT, ub_net_now_ms() + STALL_MS);
+		ready = wait_until(fd, POLLOUT, ub_clock_ms() + STALL_MS);
 		if (ready == 0)
 			return ub_fail(err, UB_EFAIL, "%s takes no data for %d s (is the server "
 				       "stuck?)", name, STALL_MS / 1000);
@@ -239,7 +233,7 @@ int ub_net_write(int fd, const char *name, const void *buf, size_t len, struct u
 
 int ub_net_drain(int fd, const char *name, struct ub_err *err)
 {
-	int64_t deadline = ub_net_now_ms() + STALL_MS;
+	int64_t deadline = ub_clock_ms() + STALL_MS;
 	int queued;
 
 	for (;;) {
@@ -247,7 +241,7 @@ int ub_net_drain(int fd, const char *name, struct ub_err *err)
 			return io_failed(name, errno, err);
 		if (queued == 0)
 			return 0;
-		if (ub_net_now_ms() >= deadline)
+		if (ub_clock_ms() >= deadline)
 			return ub_fail(err, UB_EFAIL, "%s has not taken the last %d bytes in %d s "
 				       "(is the server stuck?)", name, queued, STALL_MS / 1000);
 		poll(NULL, 0, 1);

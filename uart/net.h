@@ -13,8 +13,6 @@
 
 #include "err.h"
 
-/* Milliseconds on CLOCK_MONOTONIC: a network port runs in real time. */
-int64_t ub_net_now_ms(void);
 
 /*
  * Check arg, "HOST:PORT" or "[IPV6]:PORT", without connecting: 0, or -1

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "parse.h"
 
 struct ub_port *ub_port_new(const struct ub_port_ops *ops, void *priv, const char *name)
@@ -150,34 +151,9 @@ int ub_port_release_lines(struct ub_port *port, struct ub_err *err)
 	return 0;
 }
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void wall_sleep_ms(int ms)
-{
-	struct timespec until;
-
-	if (ms <= 0)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
-		;
-}
-
 int64_t ub_port_clock_ms(struct ub_port *port)
 {
-	return port->ops->now ? port->ops->now(port->priv) : wall_ms();
+	return port->ops->now ? port->ops->now(port->priv) : ub_clock_ms();
 }
 
 void ub_port_sleep_ms(struct ub_port *port, int ms)
@@ -185,7 +161,7 @@ void ub_port_sleep_ms(struct ub_port *port, int ms)
 	if (port->ops->sleep)
 		port->ops->sleep(port->priv, ms);
 	else
-		wall_sleep_ms(ms);
+		ub_sleep_ms(ms);
 }
 
 /* What is left of timeout_ms that started at start: -1 stays "no limit". */

@@ -6,6 +6,7 @@
  * the data it leaves is kept in a buffer, so bytes that arrive while we wait
  * for a server's reply reach the next read.
  */
+#include "clock.h"
 #include "net.h"
 #include "port.h"
 
@@ -210,7 +211,7 @@ static int pump(struct rfc *r, int timeout_ms, struct ub_err *err)
 
 static int ms_left(int64_t deadline)
 {
-	int64_t left = deadline - ub_net_now_ms();
+	int64_t left = deadline - ub_clock_ms();
 
 	return left > 0 ? (int)left : 0;
 }
@@ -218,7 +219,7 @@ static int ms_left(int64_t deadline)
 /* Wait for the answers to the commands in mask: 1, 0 on timeout, -1. */
 static int await(struct rfc *r, unsigned mask, int timeout_ms, struct ub_err *err)
 {
-	int64_t deadline = ub_net_now_ms() + timeout_ms;
+	int64_t deadline = ub_clock_ms() + timeout_ms;
 
 	while ((r->replied & mask) != mask) {
 		int n = ms_left(deadline) ? pump(r, ms_left(deadline), err) : 0;
@@ -332,7 +333,7 @@ static int rfc_write(void *priv, const void *buf, size_t len, struct ub_err *err
 static ssize_t rfc_read(void *priv, void *buf, size_t cap, int timeout_ms, struct ub_err *err)
 {
 	struct rfc *r = priv;
-	int64_t deadline = ub_net_now_ms() + timeout_ms;
+	int64_t deadline = ub_clock_ms() + timeout_ms;
 	size_t n;
 
 	while (r->off == r->len) {
@@ -416,7 +417,7 @@ static int start_telnet(struct rfc *r, struct ub_err *err)
 		IAC, WILL, OPT_COMPORT, IAC, WILL, OPT_BINARY, IAC, DO, OPT_BINARY, IAC, DO, OPT_SGA,
 	};
 	const char *addr = r->name + strlen("rfc2217:");
-	int64_t deadline = ub_net_now_ms() + REPLY_MS;
+	int64_t deadline = ub_clock_ms() + REPLY_MS;
 
 	r->us[OPT_COMPORT] = r->us[OPT_BINARY] = Q_WANTYES;
 	r->them[OPT_BINARY] = r->them[OPT_SGA] = Q_WANTYES;

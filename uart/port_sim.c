@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "sim_uart.h"
 
 #define POLL_CATCH_UP_MS 1000
@@ -137,14 +138,6 @@ static int model_write(void *priv, const void *buf, size_t len, struct ub_err *e
 	return 0;
 }
 
-static uint64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* A poll after a poll: model time catches up with the real time between them. */
 static void follow_polls(struct portsim *ps, int timeout_ms)
 {
@@ -154,7 +147,7 @@ static void follow_polls(struct portsim *ps, int timeout_ms)
 		ps->polling = 0;
 		return;
 	}
-	now = wall_ns();
+	now = ub_clock_ns();
 	if (ps->polling) {
 		uint64_t gap = now - ps->poll_ns, most = POLL_CATCH_UP_MS * 1000000ull;
 

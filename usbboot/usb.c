@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "parse.h"
 
 /* Specs that name no backend (none, or a bare bus-port path) go to this one. */
@@ -264,34 +265,9 @@ enum ub_usb_status ub_usb_bulk_in(struct ub_usb *usb, uint8_t *buf, size_t cap, 
 
 /* ---------------------------------------------------------------- clock */
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void wall_sleep_ms(int ms)
-{
-	struct timespec until;
-
-	if (ms <= 0)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
-		;
-}
-
 int64_t ub_usb_clock_ms(struct ub_usb *usb)
 {
-	return usb->ops->now ? usb->ops->now(usb->priv) : wall_ms();
+	return usb->ops->now ? usb->ops->now(usb->priv) : ub_clock_ms();
 }
 
 void ub_usb_sleep_ms(struct ub_usb *usb, int ms)
@@ -299,5 +275,5 @@ void ub_usb_sleep_ms(struct ub_usb *usb, int ms)
 	if (usb->ops->sleep)
 		usb->ops->sleep(usb->priv, ms);
 	else
-		wall_sleep_ms(ms);
+		ub_sleep_ms(ms);
 }

@@ -17,6 +17,8 @@
 
 #include <libusb.h>
 
+#include "clock.h"
+
 #define WAIT_STEP_MS 100
 #define MAX_PORTS 7  /* USB's tier limit: a path has at most 7 port numbers */
 
@@ -392,40 +394,24 @@ static int absent(const struct ub_usb_id *ids, size_t nids, const char *path, in
 		       path ? path : "", waited);
 }
 
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nap_ms(int64_t ms)
-{
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* Look every WAIT_STEP_MS until wait_ms has passed; lu then holds the open device. */
 static int wait_for_device(struct lusb *lu, const struct ub_usb_id *ids, size_t nids,
 			   const char *path, int wait_ms, struct ub_usb_desc *d,
 			   struct ub_err *err)
 {
-	int64_t deadline = wall_ms() + wait_ms;
+	int64_t deadline = ub_clock_ms() + wait_ms;
 
 	for (;;) {
 		struct ub_err last = { 0 };
 		enum attempt a = try_open(lu, ids, nids, path, d, &last);
-		int64_t left = deadline - wall_ms();
+		int64_t left = deadline - ub_clock_ms();
 
 		if (a == OPENED)
 			return 0;
 		if (a == FAILED || left <= 0)
 			return last.status ? ub_fail(err, last.status, "%s", last.msg)
 					   : absent(ids, nids, path, wait_ms, err);
-		nap_ms(left < WAIT_STEP_MS ? left : WAIT_STEP_MS);
+		ub_sleep_ms(left < WAIT_STEP_MS ? left : WAIT_STEP_MS);
 	}
 }
 
