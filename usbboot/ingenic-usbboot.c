@@ -239,27 +239,32 @@ static int find_board_dir(struct run *r, const char *name)
 		       "path", name, tried[0] ? tried : "any data directory");
 }
 
+/* One boot file of the set, whole. */
 static int read_blob(struct run *r, const char *name, struct blob *b)
 {
 	char path[PATH_MAX + 64];
-	struct ub_input in;
+	FILE *f;
+	long len = -1;
 
 	snprintf(path, sizeof(path), "%s/%s", r->board_path, name);
-	if (ub_input_open_max(path, BLOB_MAX, "a boot file", &in, &r->s.err) < 0)
-		return -1;
-	b->len = (size_t)in.size;
-	b->data = malloc(b->len ? b->len : 1);
-	if (!b->data) {
-		ub_input_close(&in);
-		return ub_fail(&r->s.err, UB_EFAIL, "out of memory");
+	f = fopen(path, "rb");
+	if (!f)
+		return ub_fail_errno(&r->s.err, UB_EUSAGE, errno, "board set %s: cannot read %s",
+				     r->board_path, name);
+	if (fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+	    len == 0 || (unsigned long)len > BLOB_MAX) {
+		fclose(f);
+		return ub_fail(&r->s.err, UB_EUSAGE, "board set %s: %s is %s", r->board_path, name,
+			       len == 0 ? "empty" : "not a file of at most 4 MiB");
 	}
-	if (ub_input_read(&in, b->data, b->len, &r->s.err) < 0) {
-		ub_input_close(&in);
-		return -1;
+	b->len = (size_t)len;
+	b->data = malloc(b->len);
+	if (!b->data || fread(b->data, 1, b->len, f) != b->len) {
+		fclose(f);
+		return ub_fail(&r->s.err, UB_EUSAGE, "board set %s: cannot read %s", r->board_path,
+			       name);
 	}
-	ub_input_close(&in);
-	if (!b->len)
-		return ub_fail(&r->s.err, UB_EUSAGE, "%s is empty", path);
+	fclose(f);
 	return 0;
 }
 
@@ -299,18 +304,26 @@ static const char *board_name(const struct run *r)
 	return r->o.chip;
 }
 
-/* Everything a session needs from the board set, before the device is touched. */
-static int load_board(struct run *r)
+/* The boot files of the board set (for boot, all a command needs of it). */
+static int load_boot_files(struct run *r)
 {
 	const char *name = board_name(r);
 
 	if (!name)
 		return ub_fail(&r->s.err, UB_EUSAGE, "no board set: give --board-dir DIR (ginfo.bin, "
 			       "spl.bin, uboot.bin and the stage-2 configuration)");
-	if (find_board_dir(r, name) < 0 || load_nor_db(r) < 0 || load_board_config(r) < 0)
+	if (find_board_dir(r, name) < 0)
 		return -1;
 	return read_blob(r, "ginfo.bin", &r->ginfo) < 0 || read_blob(r, "spl.bin", &r->spl) < 0 ||
 	       read_blob(r, "uboot.bin", &r->uboot) < 0 ? -1 : 0;
+}
+
+/* Everything a session needs from the board set, before the device is touched. */
+static int load_board(struct run *r)
+{
+	if (load_boot_files(r) < 0 || load_nor_db(r) < 0)
+		return -1;
+	return load_board_config(r);
 }
 
 static int uses_mmc(const struct ingenic_board *b)
@@ -446,6 +459,19 @@ static void fit_flash(struct run *r)
 		r->flash_size / 1024);
 }
 
+/* The T40/T41 (X2580) burner probably does not erase at INIT (notes §3.3, CAP-T41). */
+static int t41_burner(const struct run *r)
+{
+	return strncmp(r->burner_info, "X2580", 5) == 0 ||
+	       (r->chip && (strncmp(r->chip->name, "t40", 3) == 0 ||
+			    strncmp(r->chip->name, "t41", 3) == 0));
+}
+
+static int chip_erased_at_init(const struct run *r)
+{
+	return r->o.erase == INGENIC_ERASE_CHIP && !t41_burner(r);
+}
+
 /* A read never erases: whatever the board says, INIT must not erase the chip. */
 static void erase_for_command(struct run *r)
 {
@@ -454,6 +480,8 @@ static void erase_for_command(struct run *r)
 	else
 		r->board.sfc.spi_erase = 0;
 }
+
+static int validate_write(struct run *r, uint64_t flash, int detected);
 
 /* Stage 2 (notes §3.4): POLICY, the flash id, the patched config, INIT. */
 static int set_up_burner(struct run *r)
@@ -468,11 +496,13 @@ static int set_up_burner(struct run *r)
 		if (ingenic_flash_id(r->dev, &r->jedec, &r->s.err) < 0)
 			return -1;
 		fit_flash(r);
+		if (is_command(&r->s, "write") && validate_write(r, r->flash_size, 1) < 0)
+			return -1;
 	}
 	erase_for_command(r);
 	if (ingenic_update_cfg(r->dev, cfg, ingenic_board_cfg2(&r->board, cfg), &r->s.err) < 0)
 		return -1;
-	if (is_command(&r->s, "write") && r->o.erase == INGENIC_ERASE_CHIP)
+	if (is_command(&r->s, "write") && chip_erased_at_init(r))
 		ub_info(&r->s.log, "INIT: erasing the whole chip (this takes up to a minute)");
 	return ingenic_init(r->dev, &r->s.err);
 }
@@ -625,7 +655,7 @@ static int check_boot(struct ub_session *s)
 			       s->args[0]);
 	if (!r->o.chip && ub_opts_set_string(&r->o.chip, s->args[0], &s->err) < 0)
 		return -1;
-	return load_board(r);
+	return load_boot_files(r);
 }
 
 static int cmd_boot(struct ub_session *s)
@@ -750,8 +780,9 @@ static int cmd_read(struct ub_session *s)
 	if (read_span(r, offset, len, "read", to_output) < 0) {
 		if (s->err.status != UB_EINTR)
 			return -1;
-		return ub_session_stopped(s, "interrupted; %s was not written",
-					  s->out.to_stdout ? "nothing more went to stdout" : s->out.path);
+		if (s->out.to_stdout)
+			return ub_session_stopped(s, "interrupted; nothing more went to stdout");
+		return ub_session_stopped(s, "interrupted; %s was not written", s->out.path);
 	}
 	if (ub_session_commit_output(s) < 0)
 		return -1;
@@ -838,11 +869,9 @@ static uint64_t board_flash_size(const struct run *r)
 	return r->flash_size ? r->flash_size : r->board.sfc.nor.chip_size;
 }
 
-/* Every byte of [lo, hi) in some partition, and none read-only. */
-static int check_partitions(struct run *r, uint64_t lo, uint64_t hi)
+/* Every byte of [lo, hi) in some partition of a flash-byte NOR, and none read-only. */
+static int check_partitions(struct run *r, uint64_t lo, uint64_t hi, uint64_t flash)
 {
-	uint64_t flash = board_flash_size(r);
-
 	while (lo < hi) {
 		const struct ingenic_nor_part *p = part_at(r, lo, flash);
 
@@ -867,17 +896,23 @@ static uint64_t bootloader_end(const struct run *r)
 	return DEFAULT_UBOOT_END;
 }
 
-static int whole_flash(const struct run *r)
+/*
+ * A whole-flash image needs no --force-bootloader. Before the flash is
+ * detected, an image at 0 as large as the board's flash or larger may be one.
+ */
+static int whole_flash(const struct run *r, uint64_t flash, int detected)
 {
-	return r->s.common.offset == 0 && r->s.in.size == board_flash_size(r);
+	if (r->s.common.offset != 0)
+		return 0;
+	return detected ? r->s.in.size == flash : r->s.in.size >= flash;
 }
 
-static int guard_bootloader(struct run *r)
+static int guard_bootloader(struct run *r, uint64_t flash, int detected)
 {
 	uint64_t end = bootloader_end(r);
 	int touches = r->s.common.offset < end || r->o.erase == INGENIC_ERASE_CHIP;
 
-	if (!touches || whole_flash(r) || r->s.common.force_bootloader)
+	if (!touches || whole_flash(r, flash, detected) || r->s.common.force_bootloader)
 		return 0;
 	if (r->s.common.offset >= end)
 		return ub_fail(&r->s.err, UB_EUSAGE, "--erase chip also erases the boot loader "
@@ -889,10 +924,26 @@ static int guard_bootloader(struct run *r)
 		       r->s.in.name, r->s.common.offset, end);
 }
 
+/*
+ * What the flash's size decides: checked against the board's before the
+ * device is touched, and again against the detected flash before INIT
+ * (which may erase the chip). The board's size is only a default: a larger
+ * flash may be found, so before that an image may run past it.
+ */
+static int validate_write(struct run *r, uint64_t flash, int detected)
+{
+	uint64_t lo = r->s.common.offset, hi = lo + r->s.in.size;
+
+	if (detected && image_fits(r, flash, r->s.in.name) < 0)
+		return -1;
+	if (check_partitions(r, lo, hi, detected || hi < flash ? flash : hi) < 0)
+		return -1;
+	return guard_bootloader(r, flash, detected);
+}
+
 static int check_write(struct ub_session *s)
 {
 	struct run *r = run_of(s);
-	uint64_t flash;
 
 	if (load_board(r) < 0 ||
 	    ub_session_open_input(s, s->args[0], LARGEST_IMAGE, "the largest flash") < 0)
@@ -902,11 +953,7 @@ static int check_write(struct ub_session *s)
 	if (uses_mmc(&r->board))
 		return ub_fail(&s->err, UB_EUSAGE, "the board writes an eMMC: this program writes SFC "
 			       "NOR only for now (read works)");
-	flash = board_flash_size(r);
-	if (image_fits(r, flash, s->in.name) < 0 ||
-	    check_partitions(r, s->common.offset, s->common.offset + s->in.size) < 0)
-		return -1;
-	return guard_bootloader(r);
+	return validate_write(r, board_flash_size(r), 0);
 }
 
 struct plan {
@@ -1027,11 +1074,25 @@ static int write_plan(struct run *r, const struct plan *p, uint64_t *skipped_byt
 	return rc;
 }
 
-static const char *erase_words(enum ingenic_erase e)
+static const char *erase_words(const struct run *r)
 {
-	return e == INGENIC_ERASE_CHIP ? "the whole chip was erased at INIT" :
-	       e == INGENIC_ERASE_PARTITION ? "each partition written to was erased whole" :
-	       "only the blocks written were erased";
+	if (r->o.erase == INGENIC_ERASE_CHIP)
+		return chip_erased_at_init(r) ? "the whole chip was erased at INIT" :
+		       "each write erases as its partition says";
+	return r->o.erase == INGENIC_ERASE_PARTITION ?
+	       "the first write into a partition erases all of it" :
+	       "each write erases only the blocks it covers";
+}
+
+/* The error, with what is on the flash now: one line. */
+static int say_what_is_written(struct run *r, const char *what)
+{
+	char msg[sizeof(r->s.err.msg)];
+	int status = r->s.err.status;
+
+	snprintf(msg, sizeof(msg), "%s", r->s.err.msg);
+	ub_err_clear(&r->s.err);
+	return ub_fail(&r->s.err, status, "%s; %s; run the same command again", msg, what);
 }
 
 /* What is on the flash now, for a write that stopped. */
@@ -1049,21 +1110,15 @@ static int write_failed(struct run *r, const struct plan *p)
 			 p->start + chunk_len(r, p, p->start));
 	if (r->s.err.status == UB_EINTR)
 		return ub_session_stopped(&r->s, "interrupted: %s; run the same command again", what);
-	ub_warn(&r->s.log, "%s; run the same command again", what);
-	return -1;
+	return say_what_is_written(r, what);
 }
 
-static int warn_t41_chip_erase(struct run *r)
+static void warn_t41_chip_erase(struct run *r)
 {
-	int t41 = strncmp(r->burner_info, "X2580", 5) == 0 ||
-		  (r->chip && (strncmp(r->chip->name, "t40", 3) == 0 ||
-			       strncmp(r->chip->name, "t41", 3) == 0));
-
-	if (r->o.erase == INGENIC_ERASE_CHIP && t41)
+	if (r->o.erase == INGENIC_ERASE_CHIP && !chip_erased_at_init(r))
 		ub_warn(&r->s.log, "the T40/T41 burner probably does not erase the chip at INIT "
 			"(a vendor capture acks INIT in 0.5 s): each write erases only as the "
 			"board's partitions say");
-	return 0;
 }
 
 static int cmd_write(struct ub_session *s)
@@ -1075,13 +1130,13 @@ static int cmd_write(struct ub_session *s)
 	if (boot(r) < 0)
 		return -1;
 	warn_t41_chip_erase(r);
-	if (set_up_burner(r) < 0 || image_fits(r, r->flash_size, s->in.name) < 0)
+	if (set_up_burner(r) < 0)
 		return -1;
 	make_plan(r, &p);
 	if (ingenic_set_length(r->dev, (uint32_t)s->in.size, &s->err) < 0)
 		return -1;
 	ub_info(&s->log, "writing %s at 0x%" PRIx64 " (%" PRIu64 " bytes); %s", s->in.name, p.lo,
-		s->in.size, erase_words(r->o.erase));
+		s->in.size, erase_words(r));
 	if (ub_input_rewind(&s->in, &s->err) < 0 || write_plan(r, &p, &skipped) < 0)
 		return write_failed(r, &p);
 	if (!r->o.no_verify && verify_image(r, p.lo) < 0)

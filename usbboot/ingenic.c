@@ -424,12 +424,13 @@ int ingenic_flash_id(struct ingenic *d, uint32_t *jedec, struct ub_err *err)
 
 int ingenic_init(struct ingenic *d, struct ub_err *err)
 {
-	struct ub_err why = { 0 };
-	enum ub_usb_status st = vendor(d, VENDOR_OUT, REQ_INIT, 0, NULL, 0, COMMAND_MS, &why);
-
-	/* the burner sets the medium up inside the request: a chip erase may outlast it */
-	if (st != UB_USB_OK && st != UB_USB_TIMEOUT)
-		return ub_fail(err, why.status, "%s", why.msg);
+	/*
+	 * The request itself is answered at once (CAP-T20: 6 ms, CAP-T41: the
+	 * GET_ACK after it is held instead); the burner then sets the medium up,
+	 * a chip erase included, and GET_ACK says when it is done.
+	 */
+	if (vendor(d, VENDOR_OUT, REQ_INIT, 0, NULL, 0, COMMAND_MS, err) != UB_USB_OK)
+		return -1;
 	return wait_ack(d, "INIT (setting the flash up)", d->cfg.busy_timeout_ms, err);
 }
 

@@ -1,0 +1,1068 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ingenic-usbboot end to end against sim:t31 (sim/sim_ingenic.h), in model
+ * time, with the prj008 board set of ../shared/data/ingenic (issue 11, Must
+ * show 3): what a user sees (stdout, the exit status, the messages) and
+ * what the camera ends up holding (the emulator's save=), what it counted
+ * (stats=) and every transfer the program made (wire=, sim/sim_usb.h).
+ * The program is a black box here: only its man page is the contract.
+ * Every case skips with a note when ../shared/data is absent.
+ */
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#ifndef UB_BUILD_DIR
+#define UB_BUILD_DIR "build"
+#endif
+
+#define PROG "ingenic-usbboot"
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define MIB (1u << 20)
+#define FLASH (16u * MIB)
+/* prj008: uboot 0x40000@0, kernel 0x280000@0x40000, rootfs from 0x2c0000 to the end */
+#define KERNEL 0x40000u
+#define ROOTFS 0x2c0000u
+/* An image inside rootfs, cut off the 32 KiB erase blocks at both ends. */
+#define PART_AT 0x301234u
+#define PART_LEN (300u * 1024 + 0x100)
+#define PART_AT_S "0x301234"
+
+static const char *const no_config[] = { "XDG_CONFIG_HOME=/nonexistent",
+					 "XDG_DATA_HOME=/nonexistent", NULL };
+
+/* Made once for the test case: the flash before ("old"), images. */
+static struct {
+	int have;
+	char data[200], prj008[256], mmc0[256], t20[256], t41[256];
+	char old[64], img16[64], part[64];
+} g;
+
+/* One emulated camera's files. */
+struct dev {
+	char save[64], stats[64], wire[64], trace[64];
+	char spec[1024];
+};
+
+static void shared_setup(void)
+{
+	char buf[512], *abs;
+
+	g.have = tu_shared("ingenic/prj008/ginfo.bin", buf, sizeof(buf)) != NULL;
+	if (!g.have)
+		return;
+	/* absolute: a symlink in another directory points at it */
+	buf[strlen(buf) - strlen("/prj008/ginfo.bin")] = '\0';
+	abs = realpath(buf, NULL);
+	ck_assert_msg(abs && strlen(abs) < sizeof(g.data), "realpath %s", buf);
+	snprintf(g.data, sizeof(g.data), "%s", abs);
+	free(abs);
+	snprintf(g.prj008, sizeof(g.prj008), "%s/prj008", g.data);
+	snprintf(g.mmc0, sizeof(g.mmc0), "%s/prj008_mmc0", g.data);
+	snprintf(g.t20, sizeof(g.t20), "%s/t20-vendor", g.data);
+	snprintf(g.t41, sizeof(g.t41), "%s/t41n-vendor", g.data);
+	tu_tmpfile(g.old, sizeof(g.old));
+	tu_tmpfile(g.img16, sizeof(g.img16));
+	tu_tmpfile(g.part, sizeof(g.part));
+	tu_random_file(g.old, FLASH, 1);
+	tu_random_file(g.img16, FLASH, 2);
+	tu_random_file(g.part, PART_LEN, 3);
+}
+
+static void shared_teardown(void)
+{
+	if (!g.have)
+		return;
+	unlink(g.old);
+	unlink(g.img16);
+	unlink(g.part);
+}
+
+/* sim:MODEL with save=, stats=, wire=, trace= in fresh files, and more. */
+static const char *dev_start(struct dev *d, const char *model, const char *more)
+{
+	tu_tmpfile(d->save, sizeof(d->save));
+	tu_tmpfile(d->stats, sizeof(d->stats));
+	tu_tmpfile(d->wire, sizeof(d->wire));
+	tu_tmpfile(d->trace, sizeof(d->trace));
+	snprintf(d->spec, sizeof(d->spec), "sim:%s,save=%s,stats=%s,wire=%s,trace=%s%s%s", model,
+		 d->save, d->stats, d->wire, d->trace, more[0] ? "," : "", more);
+	return d->spec;
+}
+
+static void dev_free(struct dev *d)
+{
+	unlink(d->save);
+	unlink(d->stats);
+	unlink(d->wire);
+	unlink(d->trace);
+}
+
+/* ingenic-usbboot --usb SPEC [--board-dir BOARD] ARGS... */
+static void ub(struct tu_run *r, const char *spec, const char *board, const char *const *args)
+{
+	const char *argv[48] = { "--usb", spec };
+	int n = 2;
+
+	if (board) {
+		argv[n++] = "--board-dir";
+		argv[n++] = board;
+	}
+	tu_append_args(argv, n, args, NULL);
+	tu_run(r, PROG, NULL, no_config, argv);
+}
+
+static void expect_ok(const struct tu_run *r)
+{
+	ck_assert_msg(r->status == 0, "exit %d: %s", r->status, r->err);
+}
+
+/* How often text occurs in a file (a wire= or trace= file). */
+static int count_in_file(const char *path, const char *text)
+{
+	size_t len, tl = strlen(text);
+	char *data = (char *)tu_read_file(path, &len);
+	int n = 0;
+
+	for (char *p = data; (p = strstr(p, text)); p += tl)
+		n++;
+	free(data);
+	return n;
+}
+
+/* The ROM's and the SPL's loads and starts: SET_DATA_ADDRESS, PROGRAM_START1, PROGRAM_START2. */
+static int wire_boots(const char *wire)
+{
+	return count_in_file(wire, " control 40 01 ") + count_in_file(wire, " control 40 04 ") +
+	       count_in_file(wire, " control 40 05 ");
+}
+
+enum region { UNCHANGED, ERASED, IMAGE };
+
+/* What [at, at + len) of the saved flash holds: the old contents, 0xFF, or the image. */
+static void flash_is(const struct dev *d, size_t at, size_t len, enum region want,
+		     const char *what)
+{
+	size_t flen, olen, plen;
+	uint8_t *flash = tu_read_file(d->save, &flen);
+	uint8_t *old = tu_read_file(g.old, &olen);
+	uint8_t *part = tu_read_file(g.part, &plen);
+
+	ck_assert_uint_eq(flen, FLASH);
+	for (size_t i = at; i < at + len; i++) {
+		uint8_t expect = want == ERASED ? 0xFF :
+				 want == UNCHANGED ? old[i] : part[i - PART_AT];
+
+		/* one assertion per byte would make Check report every one of them */
+		if (flash[i] != expect)
+			ck_abort_msg("%s: flash[0x%zx] is 0x%02x, not 0x%02x (%s)", what, i,
+				     flash[i], expect,
+				     want == ERASED ? "erased" : want == UNCHANGED ? "unchanged" :
+				     "image");
+	}
+	free(flash);
+	free(old);
+	free(part);
+}
+
+/* ---- a small JSON checker: one value, then a newline ---- */
+
+static const char *json_value(const char *p, int depth);
+
+static const char *json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *json_string(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	for (; *p != '"'; p++) {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p != '\\')
+			continue;
+		p++;
+		if (*p == 'u') {
+			for (int i = 1; i <= 4; i++)
+				if (!isxdigit((unsigned char)p[i]))
+					return NULL;
+			p += 4;
+		} else if (!strchr("\"\\/bfnrt", *p) || !*p) {
+			return NULL;
+		}
+	}
+	return p + 1;
+}
+
+static const char *json_number(const char *p)
+{
+	const char *start;
+
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (isdigit((unsigned char)*p))
+		while (isdigit((unsigned char)*p))
+			p++;
+	else
+		return NULL;
+	if (*p == '.') {
+		start = ++p;
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (p == start)
+			return NULL;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		start = p;
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (p == start)
+			return NULL;
+	}
+	return p;
+}
+
+/* The members of an object or the items of an array, after its opening bracket. */
+static const char *json_members(const char *p, char close, int depth)
+{
+	p = json_ws(p);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (close == '}') {
+			p = json_string(json_ws(p));
+			if (!p)
+				return NULL;
+			p = json_ws(p);
+			if (*p++ != ':')
+				return NULL;
+		}
+		p = json_value(p, depth + 1);
+		if (!p)
+			return NULL;
+		p = json_ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+static const char *json_value(const char *p, int depth)
+{
+	static const char *const words[] = { "true", "false", "null" };
+
+	if (depth > 32)
+		return NULL;
+	p = json_ws(p);
+	if (*p == '{' || *p == '[')
+		return json_members(p + 1, *p == '{' ? '}' : ']', depth);
+	if (*p == '"')
+		return json_string(p);
+	for (size_t i = 0; i < 3; i++)
+		if (!strncmp(p, words[i], strlen(words[i])))
+			return p + strlen(words[i]);
+	return json_number(p);
+}
+
+static void assert_json(const char *text)
+{
+	const char *end = json_value(text, 0);
+
+	ck_assert_msg(end != NULL, "not JSON: %s", text);
+	ck_assert_msg(!strcmp(end, "\n"), "not one JSON value and a newline: %s", text);
+}
+
+/* ---- info, list, detect ---- */
+
+/* The line of the chip table that starts with name, or NULL. */
+static const char *table_line(const char *out, const char *name, char *buf, size_t len)
+{
+	size_t n = strlen(name);
+
+	for (const char *line = out; line && *line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (!strncmp(line, name, n) && line[n] == ' ') {
+			snprintf(buf, len, "%.*s", (int)strcspn(line, "\n"), line);
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+static int ends_with(const char *s, const char *tail)
+{
+	size_t a = strlen(s), b = strlen(tail);
+
+	return a >= b && !strcmp(s + a - b, tail);
+}
+
+START_TEST(info_table)
+{
+	struct tu_run r;
+	char line[256];
+
+	tu_run(&r, PROG, NULL, no_config, ARGS("info"));
+	expect_ok(&r);
+	ck_assert_msg(table_line(r.out, "t20", line, sizeof(line)), "no t20: %s", r.out);
+	ck_assert_msg(strstr(line, "a108:c309") && ends_with(line, " 0x4000"), "t20: %s", line);
+	ck_assert_msg(table_line(r.out, "t31", line, sizeof(line)), "no t31: %s", r.out);
+	ck_assert_msg(ends_with(line, " 0x7000"), "t31: %s", line);
+	ck_assert_msg(table_line(r.out, "t41", line, sizeof(line)), "no t41: %s", r.out);
+	tu_run_free(&r);
+	/* will-tm's matching: case, - and _ ignored, then the longest known prefix */
+	tu_run(&r, PROG, NULL, no_config, ARGS("info", "--chip", "T31-ZX"));
+	expect_ok(&r);
+	ck_assert_int_eq(tu_count_lines(r.out), 2);  /* the heading and t31 */
+	ck_assert_msg(table_line(r.out, "t31", line, sizeof(line)) && ends_with(line, " 0x7000"),
+		      "%s", r.out);
+	tu_run_free(&r);
+	tu_run(&r, PROG, NULL, no_config, ARGS("--json", "info"));
+	expect_ok(&r);
+	assert_json(r.out);
+	ck_assert_msg(strstr(r.out, "{\"chip\":\"t20\",") && strstr(r.out, "\"d2i_len\":\"0x4000\""),
+		      "%s", r.out);
+	tu_run_free(&r);
+	tu_run(&r, PROG, NULL, no_config, ARGS("--json", "info", "--chip", "t31zx"));
+	expect_ok(&r);
+	assert_json(r.out);
+	ck_assert_msg(strstr(r.out, "\"chip\":\"t31\"") && !strstr(r.out, "\"t20\""), "%s", r.out);
+	tu_run_free(&r);
+}
+END_TEST
+
+START_TEST(list_and_detect)
+{
+	struct tu_run r;
+
+	ub(&r, "sim:t31", NULL, ARGS("list"));
+	expect_ok(&r);
+	ck_assert_int_eq(tu_count_lines(r.out), 1);
+	ck_assert_msg(!strncmp(r.out, "sim ", 4) && strstr(r.out, " a108:c309 ") &&
+		      strstr(r.out, " rom ") && strstr(r.out, "'T 3 1 V '"), "%s", r.out);
+	tu_run_free(&r);
+	ub(&r, "sim:t31,stage=burner", NULL, ARGS("--json", "list"));
+	expect_ok(&r);
+	assert_json(r.out);
+	ck_assert_msg(r.out[0] == '[' && strstr(r.out, "\"stage\":\"burner\""), "%s", r.out);
+	tu_run_free(&r);
+	ub(&r, "sim:t31", NULL, ARGS("detect"));
+	expect_ok(&r);
+	ck_assert_msg(strstr(r.out, "boot ROM") && strstr(r.out, "'T 3 1 V '"), "%s", r.out);
+	tu_run_free(&r);
+	ub(&r, "sim:t31", NULL, ARGS("detect", "--json"));
+	expect_ok(&r);
+	assert_json(r.out);
+	ck_assert_msg(strstr(r.out, "\"stage\":\"rom\"") && strstr(r.out, "\"cpu_info\":\"T 3 1 V \""),
+		      "%s", r.out);
+	tu_run_free(&r);
+	ub(&r, "sim:t31,stage=burner", NULL, ARGS("detect", "--json"));
+	expect_ok(&r);
+	assert_json(r.out);
+	ck_assert_msg(strstr(r.out, "\"stage\":\"burner\"") && strstr(r.out, "\"cpu_info\":\"PRJ\""),
+		      "%s", r.out);
+	tu_run_free(&r);
+	/* The T41N's ROM says T31 too (the man page) */
+	ub(&r, "sim:t41", NULL, ARGS("detect"));
+	expect_ok(&r);
+	ck_assert_msg(strstr(r.out, "'T 3 1 V '"), "%s", r.out);
+	tu_run_free(&r);
+}
+END_TEST
+
+/* ---- boot ---- */
+
+START_TEST(boot_then_no_second_boot)
+{
+	struct tu_run r;
+	struct dev d;
+
+	if (!g.have)
+		return;
+	ub(&r, dev_start(&d, "t31", ""), g.prj008, ARGS("boot", "t31"));
+	expect_ok(&r);
+	ck_assert_str_eq(r.out, "PRJ\n");  /* the burner's CPU info */
+	ck_assert_int_ge(count_in_file(d.wire, " control 40 04 "), 1);  /* START1 */
+	ck_assert_int_ge(count_in_file(d.wire, " control 40 05 "), 1);  /* START2 */
+	ck_assert_uint_eq(tu_stat(d.stats, "stage2_boots"), 1);
+	ck_assert_int_eq(count_in_file(d.wire, " control 40 16 "), 0);  /* left running */
+	tu_run_free(&r);
+	dev_free(&d);
+	/* A burner that runs already is neither loaded nor started again. */
+	ub(&r, dev_start(&d, "t31", "stage=burner"), g.prj008, ARGS("boot", "t31"));
+	expect_ok(&r);
+	ck_assert_str_eq(r.out, "PRJ\n");
+	ck_assert_int_eq(wire_boots(d.wire), 0);
+	ck_assert_int_eq(count_in_file(d.wire, " bulk 01 "), 0);
+	tu_run_free(&r);
+	dev_free(&d);
+	ub(&r, dev_start(&d, "t31", "stage=burner"), g.prj008,
+	   ARGS("read", "--length", "64K", "-o", "/dev/null"));
+	expect_ok(&r);
+	ck_assert_int_eq(wire_boots(d.wire), 0);
+	ck_assert_uint_gt(tu_stat(d.stats, "configs"), 0);  /* its configuration is sent again */
+	ck_assert_uint_eq(tu_stat(d.stats, "bytes_read"), 64 * 1024);
+	tu_run_free(&r);
+	dev_free(&d);
+}
+END_TEST
+
+/* ---- a whole-flash image: write, verify, read back ---- */
+
+/* Run the program with stdout on a pipe, drained as it goes; stderr as tu_run's. */
+static void run_piped(struct tu_run *r, const char *const *argv)
+{
+	char path[256], errpath[64];
+	const char *args[48] = { PROG };
+	int fds[2], errfd, ws;
+	size_t cap = MIB, n = 0;
+	ssize_t got;
+	pid_t pid;
+
+	tu_tmpfile(errpath, sizeof(errpath));
+	errfd = open(errpath, O_WRONLY);
+	ck_assert_int_ge(errfd, 0);
+	ck_assert_int_eq(pipe(fds), 0);
+	tu_append_args(args, 1, argv, NULL);
+	snprintf(path, sizeof(path), "%s/%s", UB_BUILD_DIR, PROG);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int in = open("/dev/null", O_RDONLY);
+
+		dup2(in, 0);
+		dup2(fds[1], 1);
+		dup2(errfd, 2);
+		close(fds[0]);
+		for (int i = 0; no_config[i]; i++)
+			putenv((char *)no_config[i]);
+		execv(path, (char *const *)args);
+		_exit(127);
+	}
+	close(fds[1]);
+	close(errfd);
+	r->out = malloc(cap + 1);
+	ck_assert_ptr_nonnull(r->out);
+	while ((got = read(fds[0], r->out + n, cap - n)) > 0) {
+		n += (size_t)got;
+		if (n == cap) {
+			cap *= 2;
+			r->out = realloc(r->out, cap + 1);
+			ck_assert_ptr_nonnull(r->out);
+		}
+	}
+	close(fds[0]);
+	r->out[n] = '\0';
+	r->outlen = n;
+	ck_assert_int_eq(waitpid(pid, &ws, 0), pid);
+	r->status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	r->err = (char *)tu_read_file(errpath, NULL);
+	unlink(errpath);
+}
+
+START_TEST(whole_flash_write_verify_read)
+{
+	struct tu_run r;
+	struct dev d;
+	char spec[256], out[64];
+	size_t len;
+	uint8_t *img;
+
+	if (!g.have)
+		return;
+	/* A whole-flash image needs no --force-bootloader. */
+	ub(&r, dev_start(&d, "t31", ""), g.prj008, ARGS("write", g.img16));
+	expect_ok(&r);
+	ck_assert_msg(strstr(r.err, "verified"), "%s", r.err);
+	ck_assert_msg(tu_files_equal(d.save, g.img16), "the flash does not hold the image");
+	ck_assert_uint_eq(tu_stat(d.stats, "bytes_written"), FLASH);
+	tu_run_free(&r);
+	/* The next camera starts with what the first one saved. */
+	snprintf(spec, sizeof(spec), "sim:t31,image=%s", d.save);
+	ub(&r, spec, g.prj008, ARGS("verify", g.img16));
+	expect_ok(&r);
+	tu_run_free(&r);
+	tu_tmpfile(out, sizeof(out));
+	ub(&r, spec, g.prj008, ARGS("read", "-o", out));
+	expect_ok(&r);
+	ck_assert_uint_eq(r.outlen, 0);
+	ck_assert_msg(tu_files_equal(out, g.img16), "the read differs from the image");
+	tu_run_free(&r);
+	unlink(out);
+	img = tu_read_file(g.img16, &len);
+	run_piped(&r, ARGS("-q", "--usb", spec, "--board-dir", g.prj008, "read", "-o", "-"));
+	expect_ok(&r);
+	ck_assert_uint_eq(r.outlen, FLASH);
+	ck_assert_msg(!memcmp(r.out, img, FLASH), "read -o - differs from the image");
+	tu_run_free(&r);
+	/* Without -o, to a stdout that is no terminal. */
+	run_piped(&r, ARGS("-q", "--usb", spec, "--board-dir", g.prj008, "read", "--offset",
+			   "0x123456", "--length", "1000"));
+	expect_ok(&r);
+	ck_assert_uint_eq(r.outlen, 1000);
+	ck_assert_msg(!memcmp(r.out, img + 0x123456, 1000), "read --offset --length differs");
+	tu_run_free(&r);
+	/* A leading zero is decimal: 01048576 is 1 MiB */
+	ub(&r, spec, g.prj008, ARGS("-q", "read", "--offset", "01048576", "--length", "16"));
+	expect_ok(&r);
+	ck_assert_uint_eq(r.outlen, 16);
+	ck_assert_msg(!memcmp(r.out, img + MIB, 16), "--offset 01048576 is not 1 MiB");
+	tu_run_free(&r);
+	free(img);
+	dev_free(&d);
+}
+END_TEST
+
+START_TEST(verify_names_the_first_bad_chunk)
+{
+	struct tu_run r;
+	char spec[256], other[64];
+	size_t len;
+	uint8_t *img;
+
+	if (!g.have)
+		return;
+	img = tu_read_file(g.img16, &len);
+	img[0x523456] ^= 0x10;
+	img[0x923456] ^= 0x10;
+	tu_tmpfile(other, sizeof(other));
+	tu_write_file(other, img, len);
+	snprintf(spec, sizeof(spec), "sim:t31,image=%s", g.img16);
+	ub(&r, spec, g.prj008, ARGS("-q", "verify", other));
+	/* read_size is 1 MiB in prj008: the chunk at 0x500000 */
+	tu_assert_one_error(&r, PROG, 1, "at 0x500000");
+	tu_run_free(&r);
+	snprintf(spec, sizeof(spec), "sim:t31,image=%s", g.old);
+	ub(&r, spec, g.prj008, ARGS("-q", "verify", g.part, "--offset", PART_AT_S));
+	tu_assert_one_error(&r, PROG, 1, "at 0x301234");
+	tu_run_free(&r);
+	free(img);
+	unlink(other);
+}
+END_TEST
+
+/* ---- erase settings, over a flash of old firmware ---- */
+
+static void write_part(struct tu_run *r, struct dev *d, const char *model, const char *board,
+		       const char *const *more)
+{
+	const char *args[16] = { "write", g.part, "--offset", PART_AT_S };
+	char extra[128];
+
+	snprintf(extra, sizeof(extra), "image=%s", g.old);
+	tu_append_args(args, 4, more, NULL);
+	ub(r, dev_start(d, model, extra), board, args);
+}
+
+START_TEST(erase_range_keeps_everything_else)
+{
+	struct tu_run r;
+	struct dev d;
+
+	if (!g.have)
+		return;
+	write_part(&r, &d, "t31", g.prj008, ARGS("--erase", "range"));
+	expect_ok(&r);
+	flash_is(&d, 0, PART_AT, UNCHANGED, "before the image");
+	flash_is(&d, PART_AT, PART_LEN, IMAGE, "the image");
+	flash_is(&d, PART_AT + PART_LEN, FLASH - PART_AT - PART_LEN, UNCHANGED, "after the image");
+	ck_assert_uint_eq(tu_stat(d.stats, "chip_erases"), 0);
+	tu_run_free(&r);
+	dev_free(&d);
+	/* the default */
+	write_part(&r, &d, "t31", g.prj008, ARGS("--no-reboot"));
+	expect_ok(&r);
+	flash_is(&d, 0, PART_AT, UNCHANGED, "before the image");
+	flash_is(&d, PART_AT + PART_LEN, FLASH - PART_AT - PART_LEN, UNCHANGED, "after the image");
+	tu_run_free(&r);
+	dev_free(&d);
+}
+END_TEST
+
+START_TEST(erase_partition_loses_the_partition)
+{
+	struct tu_run r;
+	struct dev d;
+
+	if (!g.have)
+		return;
+	write_part(&r, &d, "t31", g.prj008, ARGS("--erase", "partition"));
+	expect_ok(&r);
+	flash_is(&d, 0, KERNEL, UNCHANGED, "uboot");
+	flash_is(&d, KERNEL, ROOTFS - KERNEL, UNCHANGED, "kernel");
+	flash_is(&d, ROOTFS, PART_AT - ROOTFS, ERASED, "rootfs before the image");
+	flash_is(&d, PART_AT, PART_LEN, IMAGE, "the image");
+	flash_is(&d, PART_AT + PART_LEN, FLASH - PART_AT - PART_LEN, ERASED,
+		 "rootfs after the image");
+	tu_run_free(&r);
+	dev_free(&d);
+}
+END_TEST
+
+static int wire_is_empty(const char *wire)
+{
+	struct stat st;
+
+	return stat(wire, &st) != 0 || st.st_size == 0 || count_in_file(wire, " control ") == 0;
+}
+
+START_TEST(erase_chip_needs_the_flag)
+{
+	struct tu_run r;
+	struct dev d;
+
+	if (!g.have)
+		return;
+	write_part(&r, &d, "t31", g.prj008, ARGS("-q", "--erase", "chip"));
+	tu_assert_one_error(&r, PROG, 2, "--force-bootloader");
+	ck_assert_msg(wire_is_empty(d.wire), "transfers were made");
+	ck_assert_int_eq(count_in_file(d.wire, " control 40 12 "), 0);  /* no WRITE */
+	tu_run_free(&r);
+	dev_free(&d);
+	write_part(&r, &d, "t31", g.prj008, ARGS("--erase", "chip", "--force-bootloader"));
+	expect_ok(&r);
+	ck_assert_uint_eq(tu_stat(d.stats, "chip_erases"), 1);
+	flash_is(&d, 0, PART_AT, ERASED, "before the image");
+	flash_is(&d, PART_AT, PART_LEN, IMAGE, "the image");
+	flash_is(&d, PART_AT + PART_LEN, FLASH - PART_AT - PART_LEN, ERASED, "after the image");
+	tu_run_free(&r);
+	dev_free(&d);
+	/* A whole-flash image needs no flag. */
+	ub(&r, dev_start(&d, "t31", ""), g.prj008, ARGS("write", g.img16, "--erase", "chip"));
+	expect_ok(&r);
+	ck_assert_uint_eq(tu_stat(d.stats, "chip_erases"), 1);
+	ck_assert_msg(tu_files_equal(d.save, g.img16), "the flash does not hold the image");
+	tu_run_free(&r);
+	dev_free(&d);
+}
+END_TEST
+
+/*
+ * The T41 burner does not erase at INIT: the program says so, and then
+ * does not claim that the chip was erased.
+ */
+START_TEST(erase_chip_on_t41_warns)
+{
+	struct tu_run r;
+	struct dev d;
+
+	if (!g.have)
+		return;
+	write_part(&r, &d, "t41", g.t41, ARGS("--erase", "chip", "--force-bootloader"));
+	expect_ok(&r);
+	ck_assert_msg(strstr(r.err, "warning: ") && strstr(r.err, "probably does not erase"),
+		      "%s", r.err);
+	ck_assert_uint_eq(tu_stat(d.stats, "chip_erases"), 0);
+	flash_is(&d, PART_AT, PART_LEN, IMAGE, "the image");
+	ck_assert_msg(!strstr(r.err, "whole chip was erased"), "contradicts the warning: %s",
+		      r.err);
+	tu_run_free(&r);
+	dev_free(&d);
+}
+END_TEST
+
+/* write - and verify - take stdin. */
+START_TEST(write_and_verify_from_stdin)
+{
+	struct tu_run r;
+	struct dev d;
+	char spec[256];
+
+	if (!g.have)
+		return;
+	snprintf(spec, sizeof(spec), "image=%s", g.old);
+	dev_start(&d, "t31", spec);
+	tu_run(&r, PROG, g.part, no_config, ARGS("-q", "--usb", d.spec, "--board-dir", g.prj008,
+						 "write", "-", "--offset", PART_AT_S));
+	expect_ok(&r);
+	flash_is(&d, PART_AT - 0x1000, 0x1000, UNCHANGED, "before the image");
+	flash_is(&d, PART_AT, PART_LEN, IMAGE, "the image");
+	flash_is(&d, PART_AT + PART_LEN, 0x1000, UNCHANGED, "after the image");
+	tu_run_free(&r);
+	snprintf(spec, sizeof(spec), "sim:t31,image=%s", d.save);
+	tu_run(&r, PROG, g.part, no_config, ARGS("-q", "--usb", spec, "--board-dir", g.prj008,
+						 "verify", "-", "--offset", PART_AT_S));
+	expect_ok(&r);
+	tu_run_free(&r);
+	tu_run(&r, PROG, g.part, no_config, ARGS("-q", "--usb", spec, "--board-dir", g.prj008,
+						 "verify", "-", "--offset", "0x301235"));
+	tu_assert_one_error(&r, PROG, 1, "differs");
+	tu_run_free(&r);
+	dev_free(&d);
+}
+END_TEST
+
+/* The same range write again: read, compared, nothing erased or written. */
+START_TEST(second_run_writes_nothing)
+{
+	struct tu_run r;
+	struct dev d1, d2;
+	char spec[256];
+
+	if (!g.have)
+		return;
+	write_part(&r, &d1, "t31", g.prj008, ARGS("-q"));
+	expect_ok(&r);
+	ck_assert_uint_gt(tu_stat(d1.stats, "writes"), 0);
+	tu_run_free(&r);
+	snprintf(spec, sizeof(spec), "image=%s", d1.save);
+	ub(&r, dev_start(&d2, "t31", spec), g.prj008, ARGS("write", g.part, "--offset", PART_AT_S));
+	expect_ok(&r);
+	ck_assert_uint_eq(tu_stat(d2.stats, "writes"), 0);
+	ck_assert_uint_eq(tu_stat(d2.stats, "erased_bytes"), 0);
+	ck_assert_uint_gt(tu_stat(d2.stats, "reads"), 0);
+	ck_assert_msg(tu_files_equal(d1.save, d2.save), "the second run changed the flash");
+	tu_run_free(&r);
+	dev_free(&d1);
+	dev_free(&d2);
+}
+END_TEST
+
+/* A read sends the configuration with the chip erase off, whatever the board says (prj008: chip). */
+START_TEST(read_never_erases)
+{
+	struct tu_run r;
+	struct dev d;
+	char spec[256];
+
+	if (!g.have)
+		return;
+	snprintf(spec, sizeof(spec), "image=%s", g.old);
+	ub(&r, dev_start(&d, "t31", spec), g.prj008, ARGS("read", "--length", "1M", "-o",
+							 "/dev/null"));
+	expect_ok(&r);
+	ck_assert_uint_eq(tu_stat(d.stats, "chip_erases"), 0);
+	ck_assert_uint_eq(tu_stat(d.stats, "erased_bytes"), 0);
+	ck_assert_msg(tu_files_equal(d.save, g.old), "a read changed the flash");
+	tu_run_free(&r);
+	dev_free(&d);
+}
+END_TEST
+
+/* ---- reboot ---- */
+
+START_TEST(reboot_forms)
+{
+	struct tu_run r;
+	struct dev d;
+
+	ub(&r, dev_start(&d, "t31", "stage=burner"), NULL, ARGS("reboot"));
+	expect_ok(&r);
+	ck_assert_uint_eq(tu_stat(d.stats, "reboots"), 1);
+	ck_assert_int_eq(count_in_file(d.wire, " control 40 16 "), 1);
+	tu_run_free(&r);
+	dev_free(&d);
+	ub(&r, dev_start(&d, "t31", ""), NULL, ARGS("reboot"));
+	tu_assert_one_error(&r, PROG, 1, "boot ROM");
+	ck_assert_uint_eq(tu_stat(d.stats, "reboots"), 0);
+	tu_run_free(&r);
+	dev_free(&d);
+	if (!g.have)
+		return;
+	/* A command reboots the camera at its end, unless --no-reboot. */
+	ub(&r, dev_start(&d, "t31", ""), g.prj008, ARGS("read", "--length", "4K", "-o", "/dev/null"));
+	expect_ok(&r);
+	ck_assert_int_eq(count_in_file(d.wire, " control 40 16 "), 1);
+	tu_run_free(&r);
+	dev_free(&d);
+	ub(&r, dev_start(&d, "t31", ""), g.prj008, ARGS("--no-reboot", "read", "--length", "4K",
+							"-o", "/dev/null"));
+	expect_ok(&r);
+	ck_assert_int_eq(count_in_file(d.wire, " control 40 16 "), 0);
+	ck_assert_uint_eq(tu_stat(d.stats, "reboots"), 0);
+	tu_run_free(&r);
+	dev_free(&d);
+}
+END_TEST
+
+/* ---- board sets: by name, exported, from a config profile ---- */
+
+/* dir/name -> target */
+static void make_link(const char *dir, const char *name, const char *target)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ck_assert_msg(symlink(target, path) == 0, "symlink %s", path);
+}
+
+static void remove_tree(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(board_dir_by_name)
+{
+	struct tu_run r;
+	char xdg[64], dir[256], env[300], spec[256];
+	const char *env_v[] = { "XDG_CONFIG_HOME=/nonexistent", env, NULL };
+	size_t len;
+	uint8_t *old;
+
+	if (!g.have)
+		return;
+	snprintf(xdg, sizeof(xdg), "/tmp/unbrick-test-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(xdg));
+	snprintf(env, sizeof(env), "XDG_DATA_HOME=%s", xdg);
+	snprintf(dir, sizeof(dir), "%s/unbrick", xdg);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	snprintf(dir, sizeof(dir), "%s/unbrick/ingenic", xdg);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	make_link(dir, "myboard", g.prj008);
+	snprintf(spec, sizeof(spec), "sim:t31,image=%s", g.old);
+	tu_run(&r, PROG, NULL, env_v, ARGS("-q", "--usb", spec, "--board-dir", "myboard", "read",
+					  "--length", "4K"));
+	expect_ok(&r);
+	old = tu_read_file(g.old, &len);
+	ck_assert_uint_eq(r.outlen, 4096);
+	ck_assert_msg(!memcmp(r.out, old, 4096), "the read differs from the flash");
+	free(old);
+	tu_run_free(&r);
+	/* boot CHIP without --board-dir looks the chip's name up the same way */
+	make_link(dir, "t31", "myboard");
+	tu_run(&r, PROG, NULL, env_v, ARGS("-q", "--usb", "sim:t31", "boot", "t31"));
+	expect_ok(&r);
+	ck_assert_str_eq(r.out, "PRJ\n");
+	tu_run_free(&r);
+	/* a name that is not there: where it looked */
+	tu_run(&r, PROG, NULL, env_v, ARGS("-q", "--usb", "sim:t31", "--board-dir", "nosuch",
+					  "read", "--length", "4K"));
+	tu_assert_one_error(&r, PROG, 2, "nosuch");
+	ck_assert_msg(strstr(r.err, dir), "does not say it looked in %s: %s", dir, r.err);
+	ck_assert_msg(strstr(r.err, "share/unbrick/ingenic"), "does not name the installed "
+		      "directory: %s", r.err);
+	ck_assert_uint_eq(r.outlen, 0);
+	tu_run_free(&r);
+	remove_tree(xdg);
+}
+END_TEST
+
+static void copy_file(const char *from_dir, const char *name, const char *to_dir)
+{
+	char a[600], b[600];
+	size_t len;
+	uint8_t *data;
+
+	snprintf(a, sizeof(a), "%s/%s", from_dir, name);
+	snprintf(b, sizeof(b), "%s/%s", to_dir, name);
+	data = tu_read_file(a, &len);
+	tu_write_file(b, data, len);
+	free(data);
+}
+
+/* board export prj008 -o FILE; ginfo, spl, uboot and that file write as the blobs do. */
+START_TEST(exported_board_file_works_the_same)
+{
+	struct tu_run r;
+	struct dev d1, d2;
+	char top[64], set[128], ini[160];
+	size_t len;
+	char *text;
+
+	if (!g.have)
+		return;
+	snprintf(top, sizeof(top), "/tmp/unbrick-test-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(top));
+	snprintf(set, sizeof(set), "%s/cam", top);
+	ck_assert_int_eq(mkdir(set, 0755), 0);
+	snprintf(ini, sizeof(ini), "%s/board.ini", set);
+	tu_run(&r, PROG, NULL, no_config, ARGS("board", "export", g.prj008, "-o", ini));
+	expect_ok(&r);
+	ck_assert_uint_eq(r.outlen, 0);
+	tu_run_free(&r);
+	/* without -o, the same text on stdout */
+	tu_run(&r, PROG, NULL, no_config, ARGS("board", "export", g.prj008));
+	expect_ok(&r);
+	text = (char *)tu_read_file(ini, &len);
+	ck_assert_uint_eq(r.outlen, len);
+	ck_assert_msg(!memcmp(r.out, text, len), "board export -o differs from stdout");
+	ck_assert_msg(strstr(text, "[partition rootfs]"), "%s", text);
+	free(text);
+	tu_run_free(&r);
+	copy_file(g.prj008, "ginfo.bin", set);
+	copy_file(g.prj008, "spl.bin", set);
+	copy_file(g.prj008, "uboot.bin", set);
+	copy_file(g.data, "spiflashinfo.cfg", top);  /* looked for in the set's parent */
+	write_part(&r, &d1, "t31", g.prj008, ARGS("-q", "--erase", "partition"));
+	expect_ok(&r);
+	tu_run_free(&r);
+	write_part(&r, &d2, "t31", set, ARGS("-q", "--erase", "partition"));
+	expect_ok(&r);
+	tu_run_free(&r);
+	ck_assert_msg(tu_files_equal(d1.save, d2.save), "the board file writes otherwise");
+	ck_assert_uint_eq(tu_stat(d1.stats, "erased_bytes"), tu_stat(d2.stats, "erased_bytes"));
+	dev_free(&d1);
+	dev_free(&d2);
+	remove_tree(top);
+}
+END_TEST
+
+START_TEST(board_dir_from_a_config_profile)
+{
+	struct tu_run r;
+	char conf[64], text[700];
+
+	if (!g.have)
+		return;
+	snprintf(text, sizeof(text), "[board cam]\nboard-dir = %s\n", g.prj008);
+	tu_text_file(conf, sizeof(conf), text);
+	tu_run(&r, PROG, NULL, no_config, ARGS("-q", "-c", conf, "-b", "cam", "--usb", "sim:t31",
+					       "read", "--length", "4K"));
+	expect_ok(&r);
+	ck_assert_uint_eq(r.outlen, 4096);
+	tu_run_free(&r);
+	unlink(conf);
+}
+END_TEST
+
+/* ---- other chips, media and flashes ---- */
+
+/* --gpio pokes the pin's registers from the ROM before booting (port B at 0xb0011000). */
+START_TEST(gpio_from_the_rom)
+{
+	struct tu_run r;
+	struct dev d;
+
+	if (!g.have)
+		return;
+	ub(&r, dev_start(&d, "t31", ""), g.prj008, ARGS("-q", "--gpio", "PB17=high", "boot", "t31"));
+	expect_ok(&r);
+	ck_assert_msg(tu_file_has(d.trace, "gpio poke 0xb0011") &&
+		      tu_file_has(d.trace, "= 0x00020000"), "no poke of PB17");
+	ck_assert_msg(!tu_file_has(d.trace, "gpio poke 0xb0010"), "a poke of port A");
+	tu_run_free(&r);
+	dev_free(&d);
+}
+END_TEST
+
+static void read_matches(const char *model, const char *board, const char *flash,
+			 const char *length, size_t n)
+{
+	struct tu_run r;
+	char spec[256];
+	size_t len;
+	uint8_t *want;
+
+	snprintf(spec, sizeof(spec), "sim:%s,image=%s", model, flash);
+	ub(&r, spec, board, ARGS("-q", "read", "--length", length));
+	expect_ok(&r);
+	ck_assert_uint_eq(r.outlen, n);
+	want = tu_read_file(flash, &len);
+	ck_assert_msg(!memcmp(r.out, want, n), "%s: the read differs from the flash", model);
+	free(want);
+	tu_run_free(&r);
+}
+
+/* The vendor captures' board sets on their chips; the eMMC board reads its eMMC. */
+START_TEST(other_boards_read)
+{
+	struct tu_run r;
+
+	if (!g.have)
+		return;
+	read_matches("t20", g.t20, g.old, "1M", MIB);
+	read_matches("t41", g.t41, g.old, "64K", 64 * 1024);
+	ub(&r, "sim:t31", g.mmc0, ARGS("-q", "read", "--length", "4K"));
+	expect_ok(&r);
+	ck_assert_uint_eq(r.outlen, 4096);
+	ck_assert_msg(r.out[0] == 0 && !memcmp(r.out, r.out + 1, r.outlen - 1),
+		      "the eMMC (zeroed) was not read: the NOR was");
+	tu_run_free(&r);
+}
+END_TEST
+
+/*
+ * A 32 MiB NOR on a board set made for a 16 MiB one: GET_FLASH_INFO's id
+ * and spiflashinfo.cfg give its size (the man page: they replace the
+ * board's), so all of it reads and writes.
+ */
+START_TEST(nor_above_16m)
+{
+	struct tu_run r;
+	struct dev d;
+	char big[64], more[128];
+	size_t len;
+	uint8_t *flash, *part;
+
+	if (!g.have)
+		return;
+	tu_tmpfile(big, sizeof(big));
+	tu_random_file(big, 32 * MIB, 4);
+	snprintf(more, sizeof(more), "flash=32M,jedec=0xef4019,image=%s", big);
+	ub(&r, dev_start(&d, "t31", more), g.prj008, ARGS("-q", "read", "--offset", "0x1800000",
+							 "--length", "64K"));
+	expect_ok(&r);
+	flash = tu_read_file(big, &len);
+	ck_assert_uint_eq(r.outlen, 64 * 1024);
+	ck_assert_msg(!memcmp(r.out, flash + 0x1800000, r.outlen), "the read above 16 MiB wraps");
+	tu_run_free(&r);
+	dev_free(&d);
+	free(flash);
+	ub(&r, dev_start(&d, "t31", more), g.prj008, ARGS("-q", "write", g.part, "--offset",
+							 "0x1800000"));
+	unlink(big);
+	expect_ok(&r);
+	flash = tu_read_file(d.save, &len);
+	part = tu_read_file(g.part, &len);
+	ck_assert_msg(!memcmp(flash + 0x1800000, part, PART_LEN), "not written at 24 MiB");
+	free(flash);
+	free(part);
+	tu_run_free(&r);
+	dev_free(&d);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create(PROG);
+	TCase *tc = tcase_create("end to end");
+
+	tcase_add_unchecked_fixture(tc, shared_setup, shared_teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, info_table);
+	tcase_add_test(tc, list_and_detect);
+	tcase_add_test(tc, boot_then_no_second_boot);
+	tcase_add_test(tc, whole_flash_write_verify_read);
+	tcase_add_test(tc, verify_names_the_first_bad_chunk);
+	tcase_add_test(tc, erase_range_keeps_everything_else);
+	tcase_add_test(tc, erase_partition_loses_the_partition);
+	tcase_add_test(tc, erase_chip_needs_the_flag);
+	tcase_add_test(tc, erase_chip_on_t41_warns);
+	tcase_add_test(tc, write_and_verify_from_stdin);
+	tcase_add_test(tc, second_run_writes_nothing);
+	tcase_add_test(tc, read_never_erases);
+	tcase_add_test(tc, reboot_forms);
+	tcase_add_test(tc, board_dir_by_name);
+	tcase_add_test(tc, exported_board_file_works_the_same);
+	tcase_add_test(tc, board_dir_from_a_config_profile);
+	tcase_add_test(tc, gpio_from_the_rom);
+	tcase_add_test(tc, other_boards_read);
+	tcase_add_test(tc, nor_above_16m);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return tu_main(suite());
+}
