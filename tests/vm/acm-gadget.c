@@ -44,8 +44,9 @@
  * such as gx take "raw" as the box being switched on, and a box switched on
  * at enumeration would have talked to nobody at 9600 baud.
  *
- * Threads: ep0 (enumeration and class requests), bulk OUT, bulk IN, each
- * blocking in its own raw_gadget ioctl; main waits for the signal.
+ * Threads: ep0 (enumeration and the standard requests: tests/vm/raw-gadget.c;
+ * the class requests here), bulk OUT, bulk IN, each blocking in its own
+ * raw_gadget ioctl; main waits for the signal.
  */
 #define _GNU_SOURCE
 
@@ -54,11 +55,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/usb/cdc.h>
-#include <linux/usb/ch9.h>
-#include <linux/usb/raw_gadget.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,17 +64,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "raw-gadget.h"
 #include "sim_uart.h"
 
 enum {
-	EP0_MAX = 64,
 	BULK_MAX = 512,
 	IN_BUF = 16384,
 	NOTIFY_MAX = 16,
-	EP0_BUF = 512,
 	VENDOR_ID = 0x1209,
 	PRODUCT_ID = 0x0001,
 	STRING_MANUFACTURER = 1,
@@ -98,7 +94,8 @@ struct conf {
 };
 
 struct gadget {
-	int fd;                          /* /dev/raw-gadget */
+	struct rg_gadget rg;             /* the USB side (rg.device: this) */
+	struct rg_descriptors desc;
 	int slave;                       /* the emulator's pty slave */
 	struct uart_sim *sim;            /* NULL once stopped */
 	pthread_mutex_t lock;            /* sim, events, line, modem, raw */
@@ -106,8 +103,6 @@ struct gadget {
 	struct usb_cdc_line_coding line; /* as the host sent it (little-endian) */
 	int dtr, rts;
 	int raw;                         /* the slave has been made raw */
-	int configured;
-	atomic_int stopping;             /* errors are expected from now on */
 	int ep_in, ep_out;               /* raw_gadget endpoint handles */
 	char product[64];
 };
@@ -119,7 +114,7 @@ static const struct usb_device_descriptor device_desc = {
 	.bDescriptorType = USB_DT_DEVICE,
 	.bcdUSB = 0x0200,
 	.bDeviceClass = USB_CLASS_COMM,
-	.bMaxPacketSize0 = EP0_MAX,
+	.bMaxPacketSize0 = RG_EP0_MAX,
 	.idVendor = VENDOR_ID,
 	.idProduct = PRODUCT_ID,
 	.bcdDevice = 0x0100,
@@ -133,7 +128,7 @@ static const struct usb_qualifier_descriptor qualifier_desc = {
 	.bDescriptorType = USB_DT_DEVICE_QUALIFIER,
 	.bcdUSB = 0x0200,
 	.bDeviceClass = USB_CLASS_COMM,
-	.bMaxPacketSize0 = EP0_MAX,
+	.bMaxPacketSize0 = RG_EP0_MAX,
 	.bNumConfigurations = 1,
 };
 
@@ -209,12 +204,6 @@ static const struct usb_endpoint_descriptor bulk_out_desc = {
 	.wMaxPacketSize = BULK_MAX,
 };
 
-static size_t append(unsigned char *buf, size_t at, const void *desc, size_t len)
-{
-	memcpy(buf + at, desc, len);
-	return at + len;
-}
-
 /* The configuration descriptor and everything after it, into buf. */
 static size_t config_descriptor(unsigned char *buf)
 {
@@ -228,56 +217,21 @@ static size_t config_descriptor(unsigned char *buf)
 	};
 	size_t n = USB_DT_CONFIG_SIZE;
 
-	n = append(buf, n, &comm_if_desc, USB_DT_INTERFACE_SIZE);
-	n = append(buf, n, &header_desc, sizeof(header_desc));
-	n = append(buf, n, &call_mgmt_desc, sizeof(call_mgmt_desc));
-	n = append(buf, n, &acm_desc, sizeof(acm_desc));
-	n = append(buf, n, &union_desc, sizeof(union_desc));
-	n = append(buf, n, &notify_ep_desc, USB_DT_ENDPOINT_SIZE);
-	n = append(buf, n, &data_if_desc, USB_DT_INTERFACE_SIZE);
-	n = append(buf, n, &bulk_in_desc, USB_DT_ENDPOINT_SIZE);
-	n = append(buf, n, &bulk_out_desc, USB_DT_ENDPOINT_SIZE);
+	n = rg_append(buf, n, &comm_if_desc, USB_DT_INTERFACE_SIZE);
+	n = rg_append(buf, n, &header_desc, sizeof(header_desc));
+	n = rg_append(buf, n, &call_mgmt_desc, sizeof(call_mgmt_desc));
+	n = rg_append(buf, n, &acm_desc, sizeof(acm_desc));
+	n = rg_append(buf, n, &union_desc, sizeof(union_desc));
+	n = rg_append(buf, n, &notify_ep_desc, USB_DT_ENDPOINT_SIZE);
+	n = rg_append(buf, n, &data_if_desc, USB_DT_INTERFACE_SIZE);
+	n = rg_append(buf, n, &bulk_in_desc, USB_DT_ENDPOINT_SIZE);
+	n = rg_append(buf, n, &bulk_out_desc, USB_DT_ENDPOINT_SIZE);
 	config.wTotalLength = htole16((uint16_t)n);
 	memcpy(buf, &config, USB_DT_CONFIG_SIZE);
 	return n;
 }
 
-/* String descriptor index into buf (UTF-16LE from ASCII); 0 if none. */
-static size_t string_descriptor(const struct gadget *g, unsigned index, unsigned char *buf)
-{
-	const char *s = index == STRING_MANUFACTURER ? "unbrick" :
-			index == STRING_PRODUCT ? g->product : NULL;
-	size_t n = 2;
-
-	if (index == 0) {   /* the language IDs: US English */
-		buf[2] = 0x09;
-		buf[3] = 0x04;
-		n = 4;
-	} else if (!s) {
-		return 0;
-	}
-	for (; s && *s && n + 2 <= 255; s++) {
-		buf[n++] = (unsigned char)*s;
-		buf[n++] = 0;
-	}
-	buf[0] = (unsigned char)n;
-	buf[1] = USB_DT_STRING;
-	return n;
-}
-
 /* ------------------------------------------------------------- messages */
-
-static void fatal(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("acm-gadget: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
 
 /*
  * An I/O error in a bulk thread: fatal, unless the emulator is being
@@ -286,25 +240,10 @@ static void fatal(const char *fmt, ...)
  */
 static void bulk_error(struct gadget *g, const char *what, const char *why)
 {
-	if (!atomic_load(&g->stopping))
-		fatal("%s: %s", what, why);
+	if (!atomic_load(&g->rg.closing))
+		rg_fatal("%s: %s", what, why);
 	for (;;)
 		pause();
-}
-
-/* One line of the --events log. Caller holds g->lock. */
-static void log_event(struct gadget *g, const char *fmt, ...)
-{
-	struct timespec ts;
-	va_list ap;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	fprintf(g->events, "%lld.%06ld ", (long long)ts.tv_sec, ts.tv_nsec / 1000);
-	va_start(ap, fmt);
-	vfprintf(g->events, fmt, ap);
-	va_end(ap);
-	fputc('\n', g->events);
-	fflush(g->events);
 }
 
 /* ---------------------------------------------------- the emulator's line */
@@ -374,7 +313,7 @@ static void set_line_coding(struct gadget *g, const void *data)
 {
 	pthread_mutex_lock(&g->lock);
 	memcpy(&g->line, data, sizeof(g->line));
-	log_event(g, "line-coding %u %u%c%s", le32toh(g->line.dwDTERate), g->line.bDataBits,
+	rg_log(g->events, "line-coding %u %u%c%s", le32toh(g->line.dwDTERate), g->line.bDataBits,
 		  parity_of(g->line.bParityType) - 'a' + 'A', stop_bits_of(g->line.bCharFormat));
 	if (apply_line(g))
 		fprintf(stderr, "acm-gadget: cannot set the emulator's line: %s\n",
@@ -387,7 +326,7 @@ static void set_modem_line(struct gadget *g, int *now, char which, int value)
 	if (*now == value)
 		return;
 	*now = value;
-	log_event(g, "%s %d", which == 'd' ? "dtr" : "rts", value);
+	rg_log(g->events, "%s %d", which == 'd' ? "dtr" : "rts", value);
 	if (g->sim)
 		uart_sim_set_modem(g->sim, which, value);
 }
@@ -408,23 +347,10 @@ static void set_control_line_state(struct gadget *g, unsigned value)
 
 /* ------------------------------------------------------------------ bulk */
 
-/*
- * An ioctl argument: raw_gadget's header followed by room for cap bytes,
- * zeroed (valgrind cannot know that the kernel fills the data).
- */
-static struct usb_raw_ep_io *new_io(size_t cap)
-{
-	struct usb_raw_ep_io *io = calloc(1, sizeof(*io) + cap);
-
-	if (!io)
-		fatal("out of memory");
-	return io;
-}
-
 static void *bulk_out_thread(void *arg)
 {
 	struct gadget *g = arg;
-	struct usb_raw_ep_io *io = new_io(BULK_MAX);
+	struct usb_raw_ep_io *io = rg_new_io(BULK_MAX);
 
 	for (;;) {
 		int n;
@@ -432,7 +358,7 @@ static void *bulk_out_thread(void *arg)
 		io->ep = (uint16_t)g->ep_out;
 		io->flags = 0;
 		io->length = BULK_MAX;
-		n = ioctl(g->fd, USB_RAW_IOCTL_EP_READ, io);
+		n = ioctl(g->rg.fd, USB_RAW_IOCTL_EP_READ, io);
 		if (n < 0)
 			bulk_error(g, "bulk OUT", strerror(errno));
 		for (int done = 0; done < n;) {
@@ -449,7 +375,7 @@ static void *bulk_out_thread(void *arg)
 static void *bulk_in_thread(void *arg)
 {
 	struct gadget *g = arg;
-	struct usb_raw_ep_io *io = new_io(IN_BUF);
+	struct usb_raw_ep_io *io = rg_new_io(IN_BUF);
 
 	for (;;) {
 		ssize_t n = read(g->slave, io->data, IN_BUF);
@@ -461,138 +387,34 @@ static void *bulk_in_thread(void *arg)
 		io->ep = (uint16_t)g->ep_in;
 		io->flags = n % BULK_MAX ? 0 : USB_RAW_IO_FLAGS_ZERO;
 		io->length = (uint32_t)n;
-		if (ioctl(g->fd, USB_RAW_IOCTL_EP_WRITE, io) < 0)
+		if (ioctl(g->rg.fd, USB_RAW_IOCTL_EP_WRITE, io) < 0)
 			bulk_error(g, "bulk IN", strerror(errno));
 	}
 	return NULL;
 }
 
-static int enable_endpoint(const struct gadget *g, const struct usb_endpoint_descriptor *d)
-{
-	int handle = ioctl(g->fd, USB_RAW_IOCTL_EP_ENABLE, d);
-
-	if (handle < 0)
-		fatal("cannot enable endpoint 0x%02x: %s", d->bEndpointAddress, strerror(errno));
-	return handle;
-}
-
 static void start_thread(void *(*fn)(void *), struct gadget *g)
 {
-	pthread_t t;
-	int rc = pthread_create(&t, NULL, fn, g);
-
-	if (rc)
-		fatal("cannot start a thread: %s", strerror(rc));
-	pthread_detach(t);
+	pthread_detach(rg_start_thread(fn, g));
 }
 
-/* SET_CONFIGURATION 1: endpoints, the bulk threads (once; a second is just acked). */
-static void configure(struct gadget *g)
+/* SET_CONFIGURATION 1: endpoints, the bulk threads. */
+static void configure(struct rg_gadget *rg)
 {
-	if (g->configured)
-		return;
-	enable_endpoint(g, &notify_ep_desc);
-	g->ep_in = enable_endpoint(g, &bulk_in_desc);
-	g->ep_out = enable_endpoint(g, &bulk_out_desc);
-	if (ioctl(g->fd, USB_RAW_IOCTL_CONFIGURE, 0) < 0)
-		fatal("cannot configure: %s", strerror(errno));
-	g->configured = 1;
+	struct gadget *g = rg->device;
+
+	rg_enable_endpoint(rg, &notify_ep_desc);
+	g->ep_in = rg_enable_endpoint(rg, &bulk_in_desc);
+	g->ep_out = rg_enable_endpoint(rg, &bulk_out_desc);
+	rg_configured(rg);
 	pthread_mutex_lock(&g->lock);
-	log_event(g, "configured");
+	rg_log(g->events, "configured");
 	pthread_mutex_unlock(&g->lock);
 	start_thread(bulk_out_thread, g);
 	start_thread(bulk_in_thread, g);
 }
 
 /* ------------------------------------------------------------------- ep0 */
-
-static void ep0_stall(const struct gadget *g)
-{
-	if (ioctl(g->fd, USB_RAW_IOCTL_EP0_STALL, 0) < 0)
-		fatal("ep0 stall: %s", strerror(errno));
-}
-
-/* The IN data stage: len bytes of io's data, cut at wLength. */
-static void ep0_reply(const struct gadget *g, struct usb_raw_ep_io *io, size_t len, unsigned wlength)
-{
-	io->ep = 0;
-	io->flags = len < wlength ? USB_RAW_IO_FLAGS_ZERO : 0;
-	io->length = (uint32_t)(len < wlength ? len : wlength);
-	if (ioctl(g->fd, USB_RAW_IOCTL_EP0_WRITE, io) < 0)
-		fatal("ep0 write: %s", strerror(errno));
-}
-
-/* The OUT data stage (len 0: the status stage only); returns the bytes. */
-static int ep0_receive(const struct gadget *g, struct usb_raw_ep_io *io, unsigned len)
-{
-	int n;
-
-	io->ep = 0;
-	io->flags = 0;
-	io->length = len < EP0_BUF ? len : EP0_BUF;
-	n = ioctl(g->fd, USB_RAW_IOCTL_EP0_READ, io);
-	if (n < 0)
-		fatal("ep0 read: %s", strerror(errno));
-	return n;
-}
-
-/* GET_DESCRIPTOR into io; returns the length, or 0 to stall. */
-static size_t get_descriptor(const struct gadget *g, unsigned value, struct usb_raw_ep_io *io)
-{
-	unsigned char *buf = io->data;
-
-	switch (value >> 8) {
-	case USB_DT_DEVICE:
-		memcpy(buf, &device_desc, sizeof(device_desc));
-		return sizeof(device_desc);
-	case USB_DT_DEVICE_QUALIFIER:
-		memcpy(buf, &qualifier_desc, sizeof(qualifier_desc));
-		return sizeof(qualifier_desc);
-	case USB_DT_CONFIG:
-		return config_descriptor(buf);
-	case USB_DT_STRING:
-		return string_descriptor(g, value & 0xff, buf);
-	default:
-		return 0;
-	}
-}
-
-/* A standard request; returns 0, or -1 to stall. */
-static int standard_request(struct gadget *g, const struct usb_ctrlrequest *c, struct usb_raw_ep_io *io)
-{
-	unsigned wlength = le16toh(c->wLength), value = le16toh(c->wValue);
-	size_t len;
-
-	switch (c->bRequest) {
-	case USB_REQ_GET_DESCRIPTOR:
-		len = get_descriptor(g, value, io);
-		if (!len)
-			return -1;
-		ep0_reply(g, io, len, wlength);
-		return 0;
-	case USB_REQ_SET_CONFIGURATION:
-		if (value == CONFIG_VALUE)
-			configure(g);
-		ep0_receive(g, io, 0);
-		return 0;
-	case USB_REQ_GET_CONFIGURATION:
-		io->data[0] = g->configured ? CONFIG_VALUE : 0;
-		ep0_reply(g, io, 1, wlength);
-		return 0;
-	case USB_REQ_GET_STATUS:
-	case USB_REQ_GET_INTERFACE:
-		memset(io->data, 0, 2);
-		ep0_reply(g, io, c->bRequest == USB_REQ_GET_STATUS ? 2 : 1, wlength);
-		return 0;
-	case USB_REQ_SET_INTERFACE:
-	case USB_REQ_SET_FEATURE:
-	case USB_REQ_CLEAR_FEATURE:
-		ep0_receive(g, io, 0);
-		return 0;
-	default:
-		return -1;
-	}
-}
 
 /* A CDC class request to the comm interface; returns 0, or -1 to stall. */
 static int class_request(struct gadget *g, const struct usb_ctrlrequest *c, struct usb_raw_ep_io *io)
@@ -603,23 +425,23 @@ static int class_request(struct gadget *g, const struct usb_ctrlrequest *c, stru
 	case USB_CDC_REQ_SET_LINE_CODING:
 		if (wlength < sizeof(struct usb_cdc_line_coding))
 			return -1;
-		if (ep0_receive(g, io, wlength) >= (int)sizeof(struct usb_cdc_line_coding))
+		if (rg_ep0_receive(&g->rg, io, wlength) >= (int)sizeof(struct usb_cdc_line_coding))
 			set_line_coding(g, io->data);
 		return 0;
 	case USB_CDC_REQ_GET_LINE_CODING:
 		pthread_mutex_lock(&g->lock);
 		memcpy(io->data, &g->line, sizeof(g->line));
 		pthread_mutex_unlock(&g->lock);
-		ep0_reply(g, io, sizeof(g->line), wlength);
+		rg_ep0_reply(&g->rg, io, sizeof(g->line), wlength);
 		return 0;
 	case USB_CDC_REQ_SET_CONTROL_LINE_STATE:
-		ep0_receive(g, io, 0);
+		rg_ep0_receive(&g->rg, io, 0);
 		set_control_line_state(g, value);
 		return 0;
 	case USB_CDC_REQ_SEND_BREAK:
-		ep0_receive(g, io, 0);
+		rg_ep0_receive(&g->rg, io, 0);
 		pthread_mutex_lock(&g->lock);
-		log_event(g, "break %u", value);
+		rg_log(g->events, "break %u", value);
 		pthread_mutex_unlock(&g->lock);
 		return 0;
 	default:
@@ -627,49 +449,15 @@ static int class_request(struct gadget *g, const struct usb_ctrlrequest *c, stru
 	}
 }
 
-static void control_request(struct gadget *g, const struct usb_ctrlrequest *c,
-			    struct usb_raw_ep_io *io)
+/* Every request but the standard ones: CDC class requests to the comm interface. */
+static int control_request(struct rg_gadget *rg, const struct usb_ctrlrequest *c,
+			   struct usb_raw_ep_io *io)
 {
-	int rc = -1;
-
-	switch (c->bRequestType & USB_TYPE_MASK) {
-	case USB_TYPE_STANDARD:
-		rc = standard_request(g, c, io);
-		break;
-	case USB_TYPE_CLASS:
-		if ((c->bRequestType & USB_RECIP_MASK) == USB_RECIP_INTERFACE &&
-		    le16toh(c->wIndex) == COMM_INTERFACE)
-			rc = class_request(g, c, io);
-		break;
-	default:
-		break;
-	}
-	if (rc)
-		ep0_stall(g);
-}
-
-static void *ep0_thread(void *arg)
-{
-	struct gadget *g = arg;
-	struct usb_raw_ep_io *io = new_io(EP0_BUF);
-	struct usb_raw_event *ev = calloc(1, sizeof(*ev) + sizeof(struct usb_ctrlrequest));
-
-	if (!ev)
-		fatal("out of memory");
-	for (;;) {
-		ev->type = USB_RAW_EVENT_INVALID;
-		ev->length = sizeof(struct usb_ctrlrequest);
-		if (ioctl(g->fd, USB_RAW_IOCTL_EVENT_FETCH, ev) < 0)
-			fatal("fetching an ep0 event: %s", strerror(errno));
-		if (ev->type == USB_RAW_EVENT_CONTROL &&
-		    ev->length >= sizeof(struct usb_ctrlrequest)) {
-			struct usb_ctrlrequest c;
-
-			memcpy(&c, ev->data, sizeof(c));
-			control_request(g, &c, io);
-		}
-	}
-	return NULL;
+	if ((c->bRequestType & USB_TYPE_MASK) == USB_TYPE_CLASS &&
+	    (c->bRequestType & USB_RECIP_MASK) == USB_RECIP_INTERFACE &&
+	    le16toh(c->wIndex) == COMM_INTERFACE)
+		return class_request(rg->device, c, io);
+	return -1;
 }
 
 /* ------------------------------------------------------------- lifecycle */
@@ -720,28 +508,30 @@ static void start_emulator(struct gadget *g, const struct conf *c)
 
 	g->sim = uart_sim_start(c->sim, err, sizeof(err));
 	if (!g->sim)
-		fatal("%s", err);
+		rg_fatal("%s", err);
 	g->slave = open(uart_sim_slave_path(g->sim), O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (g->slave < 0)
-		fatal("%s: %s", uart_sim_slave_path(g->sim), strerror(errno));
+		rg_fatal("%s: %s", uart_sim_slave_path(g->sim), strerror(errno));
 	snprintf(g->product, sizeof(g->product), "acm-gadget %.*s", len, c->sim);
 	g->line.dwDTERate = htole32(9600);
 	g->line.bDataBits = 8;
 	if (apply_line(g))
-		fatal("cannot set the emulator's line: %s", strerror(errno));
+		rg_fatal("cannot set the emulator's line: %s", strerror(errno));
 }
 
 static void start_gadget(struct gadget *g, const struct conf *c)
 {
-	struct usb_raw_init init = { .speed = USB_SPEED_HIGH };
+	static const struct rg_ops ops = { configure, control_request };
 
-	g->fd = open("/dev/raw-gadget", O_RDWR | O_CLOEXEC);
-	if (g->fd < 0)
-		fatal("/dev/raw-gadget: %s", strerror(errno));
-	snprintf((char *)init.driver_name, sizeof(init.driver_name), "%s", c->driver);
-	snprintf((char *)init.device_name, sizeof(init.device_name), "%s", c->udc);
-	if (ioctl(g->fd, USB_RAW_IOCTL_INIT, &init) < 0 || ioctl(g->fd, USB_RAW_IOCTL_RUN, 0) < 0)
-		fatal("cannot start the gadget on %s (%s): %s", c->udc, c->driver, strerror(errno));
+	g->desc.device = device_desc;
+	g->desc.qualifier = qualifier_desc;
+	g->desc.config_len = config_descriptor(g->desc.config);
+	g->desc.strings[STRING_MANUFACTURER] = "unbrick";
+	g->desc.strings[STRING_PRODUCT] = g->product;
+	g->rg.desc = &g->desc;
+	g->rg.ops = &ops;
+	g->rg.device = g;
+	rg_open(&g->rg, c->driver, c->udc);
 }
 
 /* Waits for SIGTERM or SIGINT, then writes the emulator's files. */
@@ -752,7 +542,7 @@ static int wait_and_stop(struct gadget *g, const sigset_t *stop_signals)
 
 	while (sigwait(stop_signals, &sig))
 		;
-	atomic_store(&g->stopping, 1);
+	atomic_store(&g->rg.closing, 1);
 	pthread_mutex_lock(&g->lock);
 	if (uart_sim_stop(g->sim, err, sizeof(err))) {
 		fprintf(stderr, "acm-gadget: %s\n", err);
@@ -768,7 +558,7 @@ static int wait_and_stop(struct gadget *g, const sigset_t *stop_signals)
 
 int main(int argc, char **argv)
 {
-	static struct gadget g = { .fd = -1, .slave = -1 };
+	static struct gadget g = { .rg.fd = -1, .slave = -1 };
 	struct conf c = { 0 };
 	sigset_t stop_signals;
 
@@ -780,9 +570,9 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&g.lock, NULL);
 	g.events = fopen(c.events, "w");
 	if (!g.events)
-		fatal("%s: %s", c.events, strerror(errno));
+		rg_fatal("%s: %s", c.events, strerror(errno));
 	start_emulator(&g, &c);
 	start_gadget(&g, &c);
-	start_thread(ep0_thread, &g);
+	pthread_detach(rg_start_thread(rg_ep0_thread, &g.rg));
 	_exit(wait_and_stop(&g, &stop_signals));
 }
