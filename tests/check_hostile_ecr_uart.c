@@ -506,18 +506,7 @@ static const struct tu_case corpus[] = {
 	{ &backup_holds_what_the_write_changes, 1 },
 };
 
-static Suite *suite(void)
-{
-	Suite *s = suite_create("hostile-" PROG);
-	TCase *tc = tcase_create("corpus");
-
-	tcase_set_timeout(tc, 60);
-	tu_add_cases(tc, corpus, VARIANTS(corpus));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return tu_main(suite());
+	return tu_corpus_main("hostile-" PROG, corpus, VARIANTS(corpus), NULL, NULL);
 }

@@ -24,140 +24,38 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "testutil.h"
-
-#ifndef UB_BUILD_DIR
-#define UB_BUILD_DIR "build"
-#endif
+#include "ingenictest.h"
 
 #define PROG "ingenic-usbboot"
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-#define MIB (1u << 20)
-#define FLASH (16u * MIB)
-#define PART_AT 0x301234u
-#define PART_LEN (300u * 1024 + 0x100)
-#define PART_AT_S "0x301234"
-
-static const char *const no_config[] = { "XDG_CONFIG_HOME=/nonexistent",
-					 "XDG_DATA_HOME=/nonexistent", NULL };
-
-static struct {
-	int have;
-	char data[200], prj008[256];
-	char old[64], img16[64], part[64];
-} g;
-
-/* One emulated camera's files. */
-struct dev {
-	char save[64], stats[64], wire[64];
-	char spec[1024];
-};
 
 static void shared_setup(void)
 {
-	char buf[512], *abs;
-
-	g.have = tu_shared("ingenic/prj008/ginfo.bin", buf, sizeof(buf)) != NULL;
-	if (!g.have)
-		return;
-	buf[strlen(buf) - strlen("/prj008/ginfo.bin")] = '\0';
-	abs = realpath(buf, NULL);
-	ck_assert_msg(abs && strlen(abs) < sizeof(g.data), "realpath %s", buf);
-	snprintf(g.data, sizeof(g.data), "%s", abs);
-	free(abs);
-	snprintf(g.prj008, sizeof(g.prj008), "%s/prj008", g.data);
-	tu_tmpfile(g.old, sizeof(g.old));
-	tu_tmpfile(g.img16, sizeof(g.img16));
-	tu_tmpfile(g.part, sizeof(g.part));
-	tu_random_file(g.old, FLASH, 11);
-	tu_random_file(g.img16, FLASH, 12);
-	tu_random_file(g.part, PART_LEN, 13);
-}
-
-static void shared_teardown(void)
-{
-	if (!g.have)
-		return;
-	unlink(g.old);
-	unlink(g.img16);
-	unlink(g.part);
-}
-
-/* sim:t31 with save=, stats=, wire= in fresh (empty) files, and more. */
-static const char *dev_start(struct dev *d, const char *more)
-{
-	tu_tmpfile(d->save, sizeof(d->save));
-	tu_tmpfile(d->stats, sizeof(d->stats));
-	tu_tmpfile(d->wire, sizeof(d->wire));
-	snprintf(d->spec, sizeof(d->spec), "sim:t31,save=%s,stats=%s,wire=%s%s%s", d->save,
-		 d->stats, d->wire, more[0] ? "," : "", more);
-	return d->spec;
-}
-
-static void dev_free(struct dev *d)
-{
-	unlink(d->save);
-	unlink(d->stats);
-	unlink(d->wire);
-}
-
-static int file_size(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 ? (int)st.st_size : -1;
-}
-
-static int count_in_file(const char *path, const char *text)
-{
-	size_t len, tl = strlen(text);
-	char *data = (char *)tu_read_file(path, &len);
-	int n = 0;
-
-	for (char *p = data; (p = strstr(p, text)); p += tl)
-		n++;
-	free(data);
-	return n;
-}
-
-/* No transfer reached the camera: no stats, or none counted, and no transfer on the wire. */
-/*
- * Booted and asked for its flash id, perhaps, but nothing set up or written:
- * no INIT (0x11, which may erase the chip) and no WRITE (0x12).
- */
-static int nothing_written(const struct dev *d)
-{
-	return file_size(d->stats) > 0 && tu_stat(d->stats, "inits") == 0 &&
-	       tu_stat(d->stats, "writes") == 0 && tu_stat(d->stats, "erased_bytes") == 0;
-}
-
-static int untouched(const struct dev *d)
-{
-	int quiet_stats = file_size(d->stats) <= 0 || tu_stat(d->stats, "controls") == 0;
-	int quiet_wire = file_size(d->wire) <= 0 || (count_in_file(d->wire, " control ") == 0 &&
-						     count_in_file(d->wire, " bulk ") == 0);
-
-	return quiet_stats && quiet_wire;
+	ingt_make_files(11);
 }
 
 /* ingenic-usbboot -q --usb SPEC [--board-dir BOARD] ARGS..., "@IMAGE" the 300 KiB image. */
 static void ub(struct tu_run *r, const char *spec, const char *board, const char *stdin_path,
 	       const char *const *args)
 {
-	const char *argv[48] = { "-q", "--usb", spec };
-	int n = 3;
-
-	if (board) {
-		argv[n++] = "--board-dir";
-		argv[n++] = board;
-	}
-	tu_append_args(argv, n, args, g.part);
-	tu_run(r, PROG, stdin_path, no_config, argv);
+	ingt_run(r, 1, spec, board, stdin_path, args);
 }
 
 static void assert_error(const struct tu_run *r, int status, const char *msg)
 {
 	tu_assert_one_error(r, PROG, status, msg);
+}
+
+/* ub() on the camera d is refused with status and msg, and d is untouched. */
+static void refused(const struct ingt_dev *d, const char *board, const char *stdin_path,
+		    const char *const *args, int status, const char *msg)
+{
+	struct tu_run r;
+
+	ub(&r, d->spec, board, stdin_path, args);
+	assert_error(&r, status, msg);
+	ck_assert_msg(ingt_untouched(d), "the camera was touched (refused: '%s')", msg);
+	tu_run_free(&r);
 }
 
 /*
@@ -184,19 +82,6 @@ static void assert_write_failed(const struct tu_run *r, int status, const char *
 
 /* ---- board sets that are not whole ---- */
 
-static void copy_file(const char *from_dir, const char *name, const char *to_dir)
-{
-	char a[600], b[600];
-	size_t len;
-	uint8_t *data;
-
-	snprintf(a, sizeof(a), "%s/%s", from_dir, name);
-	snprintf(b, sizeof(b), "%s/%s", to_dir, name);
-	data = tu_read_file(a, &len);
-	tu_write_file(b, data, len);
-	free(data);
-}
-
 struct set {
 	char top[64], dir[128], ini[160];
 };
@@ -213,28 +98,20 @@ static void set_make(struct set *s, const char *omit, int ini)
 {
 	struct tu_run r;
 
-	*s = (struct set){ .top = "/tmp/unbrick-test-XXXXXX" };
-	ck_assert_ptr_nonnull(mkdtemp(s->top));
+	*s = (struct set){ 0 };
+	ingt_tmpdir(s->top, sizeof(s->top));
 	snprintf(s->dir, sizeof(s->dir), "%s/cam", s->top);
 	snprintf(s->ini, sizeof(s->ini), "%s/board.ini", s->dir);
 	ck_assert_int_eq(mkdir(s->dir, 0755), 0);
-	copy_file(g.data, "spiflashinfo.cfg", s->top);
+	ingt_copy_file(ingt.data, "spiflashinfo.cfg", s->top);
 	for (size_t i = 0; i < sizeof(set_files) / sizeof(set_files[0]); i++)
 		if ((!omit || strcmp(omit, set_files[i])) && (!ini || i < 3))
-			copy_file(g.prj008, set_files[i], s->dir);
+			ingt_copy_file(ingt.prj008, set_files[i], s->dir);
 	if (!ini)
 		return;
-	tu_run(&r, PROG, NULL, no_config, ARGS("board", "export", g.prj008, "-o", s->ini));
+	tu_run(&r, PROG, NULL, ingt_no_config, ARGS("board", "export", ingt.prj008, "-o", s->ini));
 	ck_assert_msg(r.status == 0, "board export: %s", r.err);
 	tu_run_free(&r);
-}
-
-static void set_free(struct set *s)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->top);
-	ck_assert_int_eq(system(cmd), 0);
 }
 
 /* Replace the first "from" in board.ini with "to"; returns its line (from 1, after leading newlines). */
@@ -275,15 +152,14 @@ START_TEST(missing_board_file)
 {
 	const char *omit = set_files[_i];
 	struct set s;
-	struct dev d;
+	struct ingt_dev d;
 	struct tu_run r;
-	char want[300];
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
 	set_make(&s, omit, 0);
-	ub(&r, dev_start(&d, ""), s.dir, NULL, ARGS("write", "@IMAGE", "--offset", PART_AT_S));
-	snprintf(want, sizeof(want), "%s/%s", s.dir, omit);
+	ub(&r, ingt_dev_start(&d, "t31", ""), s.dir, NULL,
+	   ARGS("write", "@IMAGE", "--offset", INGT_PART_AT_S));
 	if (_i < 3) {
 		assert_error(&r, 2, omit);
 		ck_assert_msg(strstr(r.err, s.dir), "the message does not say where: %s", r.err);
@@ -293,39 +169,40 @@ START_TEST(missing_board_file)
 		ck_assert_msg(strstr(r.err, omit) || strstr(r.err, "stage-2 configuration"), "%s",
 			      r.err);
 	}
-	ck_assert_msg(untouched(&d), "the camera was touched");
+	ck_assert_msg(ingt_untouched(&d), "the camera was touched");
 	tu_run_free(&r);
-	dev_free(&d);
-	set_free(&s);
+	ingt_dev_free(&d);
+	ingt_remove_tree(s.top);
 }
 END_TEST
 
 START_TEST(no_stage2_config)
 {
 	struct set s;
-	struct dev d;
+	struct ingt_dev d;
 	struct tu_run r;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
 	set_make(&s, NULL, 1);
 	unlink(s.ini);
-	ub(&r, dev_start(&d, ""), s.dir, NULL, ARGS("read", "--length", "4K", "-o", "/dev/null"));
+	ub(&r, ingt_dev_start(&d, "t31", ""), s.dir, NULL,
+	   ARGS("read", "--length", "4K", "-o", "/dev/null"));
 	assert_error(&r, 2, "stage-2 configuration");
 	ck_assert_msg(strstr(r.err, s.dir), "%s", r.err);
-	ck_assert_msg(untouched(&d), "the camera was touched");
+	ck_assert_msg(ingt_untouched(&d), "the camera was touched");
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 	/* board export needs the blobs */
-	tu_run(&r, PROG, NULL, no_config, ARGS("board", "export", s.dir));
+	tu_run(&r, PROG, NULL, ingt_no_config, ARGS("board", "export", s.dir));
 	assert_error(&r, 2, "cfg");
 	ck_assert_msg(strstr(r.err, s.dir), "%s", r.err);
 	ck_assert_uint_eq(r.outlen, 0);
 	tu_run_free(&r);
-	tu_run(&r, PROG, NULL, no_config, ARGS("board", "export", "/nonexistent/cam"));
+	tu_run(&r, PROG, NULL, ingt_no_config, ARGS("board", "export", "/nonexistent/cam"));
 	assert_error(&r, 2, "/nonexistent/cam");
 	tu_run_free(&r);
-	set_free(&s);
+	ingt_remove_tree(s.top);
 }
 END_TEST
 
@@ -348,22 +225,19 @@ START_TEST(board_file_that_does_not_parse)
 {
 	const struct ini_case *ic = &ini_cases[_i];
 	struct set s;
-	struct dev d;
-	struct tu_run r;
+	struct ingt_dev d;
 	char want[300];
 	int line;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
 	set_make(&s, NULL, 1);
 	line = ini_edit(&s, ic->from, ic->to);
-	ub(&r, dev_start(&d, ""), s.dir, NULL, ARGS("read", "--length", "4K", "-o", "/dev/null"));
 	snprintf(want, sizeof(want), "%s:%d:", s.ini, line + ic->later);
-	assert_error(&r, 2, want);
-	ck_assert_msg(untouched(&d), "the camera was touched");
-	tu_run_free(&r);
-	dev_free(&d);
-	set_free(&s);
+	ingt_dev_start(&d, "t31", "");
+	refused(&d, s.dir, NULL, ARGS("read", "--length", "4K", "-o", "/dev/null"), 2, want);
+	ingt_dev_free(&d);
+	ingt_remove_tree(s.top);
 }
 END_TEST
 
@@ -372,30 +246,34 @@ END_TEST
 START_TEST(image_larger_than_the_flash)
 {
 	char big[64];
-	struct dev d;
+	const struct {
+		const char *const args[5];
+		const char *message;
+	} runs[] = {
+		{ { "write", big }, "larger than the flash" },
+		{ { "write", "@IMAGE", "--offset", "0xff0000" }, "end of the flash" },
+		{ { "write", "@IMAGE", "--offset", "0x1000000" }, "0x1000000" },
+	};
+	struct ingt_dev d;
 	struct tu_run r;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
 	tu_tmpfile(big, sizeof(big));
-	tu_random_file(big, 17 * MIB, 14);
+	tu_random_file(big, 17 * INGT_MIB, 14);
 	/*
 	 * The flash may be larger than the board file's (its id decides), so
 	 * these are refused once the burner has said, before INIT.
 	 */
-	ub(&r, dev_start(&d, ""), g.prj008, NULL, ARGS("write", big));
-	assert_error(&r, 2, "larger than the flash");
-	ck_assert_msg(nothing_written(&d), "the camera was set up or written");
-	tu_run_free(&r);
-	ub(&r, d.spec, g.prj008, NULL, ARGS("write", "@IMAGE", "--offset", "0xff0000"));
-	assert_error(&r, 2, "end of the flash");
-	ck_assert_msg(nothing_written(&d), "the camera was set up or written");
-	tu_run_free(&r);
-	ub(&r, d.spec, g.prj008, NULL, ARGS("write", "@IMAGE", "--offset", "0x1000000"));
-	assert_error(&r, 2, "0x1000000");
-	ck_assert_msg(nothing_written(&d), "the camera was set up or written");
-	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_start(&d, "t31", "");
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		ub(&r, d.spec, ingt.prj008, NULL, runs[i].args);
+		assert_error(&r, 2, runs[i].message);
+		ck_assert_msg(ingt_nothing_written(&d), "the camera was set up or written (%s)",
+			      runs[i].message);
+		tu_run_free(&r);
+	}
+	ingt_dev_free(&d);
 	unlink(big);
 }
 END_TEST
@@ -407,106 +285,80 @@ END_TEST
 START_TEST(image_outside_the_partitions)
 {
 	struct set s;
-	struct dev d;
+	struct ingt_dev d;
 	struct tu_run r;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
 	set_make(&s, NULL, 1);
 	ini_cut(&s, "[partition all]");
 	/* the control: without "all", a whole image still lands in uboot, kernel and rootfs */
-	ub(&r, dev_start(&d, ""), s.dir, NULL, ARGS("write", g.img16));
+	ub(&r, ingt_dev_start(&d, "t31", ""), s.dir, NULL, ARGS("write", ingt.img16));
 	ck_assert_msg(r.status == 0, "%s", r.err);
-	ck_assert_msg(tu_files_equal(d.save, g.img16), "the flash does not hold the image");
+	ck_assert_msg(tu_files_equal(d.save, ingt.img16), "the flash does not hold the image");
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 	ini_edit(&s, "size = 0xffffffff", "size = 0x800000");
-	ub(&r, dev_start(&d, ""), s.dir, NULL, ARGS("write", "@IMAGE", "--offset", "0xb00000"));
-	assert_error(&r, 2, "no partition");
-	ck_assert_msg(untouched(&d), "the camera was touched");
-	tu_run_free(&r);
-	ub(&r, d.spec, s.dir, NULL, ARGS("write", "@IMAGE", "--offset", "0xabf000"));
-	assert_error(&r, 2, "0xac0000");
-	ck_assert_msg(untouched(&d), "the camera was touched");
-	tu_run_free(&r);
-	ub(&r, d.spec, s.dir, NULL, ARGS("write", g.img16));
-	assert_error(&r, 2, "no partition");
-	ck_assert_msg(untouched(&d), "the camera was touched");
-	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_start(&d, "t31", "");
+	refused(&d, s.dir, NULL, ARGS("write", "@IMAGE", "--offset", "0xb00000"), 2,
+		"no partition");
+	refused(&d, s.dir, NULL, ARGS("write", "@IMAGE", "--offset", "0xabf000"), 2, "0xac0000");
+	refused(&d, s.dir, NULL, ARGS("write", ingt.img16), 2, "no partition");
+	ingt_dev_free(&d);
 	/* the first "access = rw" after uboot's is the kernel's */
 	ini_edit(&s, "size = 0x280000\naccess = rw", "size = 0x280000\naccess = ro");
-	ub(&r, dev_start(&d, ""), s.dir, NULL, ARGS("write", "@IMAGE", "--offset", "0x100000"));
+	ub(&r, ingt_dev_start(&d, "t31", ""), s.dir, NULL,
+	   ARGS("write", "@IMAGE", "--offset", "0x100000"));
 	assert_error(&r, 2, "read-only");
 	ck_assert_msg(strstr(r.err, "kernel"), "the partition is not named: %s", r.err);
-	ck_assert_msg(untouched(&d), "the camera was touched");
+	ck_assert_msg(ingt_untouched(&d), "the camera was touched");
 	tu_run_free(&r);
-	dev_free(&d);
-	set_free(&s);
+	ingt_dev_free(&d);
+	ingt_remove_tree(s.top);
 }
 END_TEST
 
 START_TEST(boot_loader_needs_the_flag)
 {
-	struct dev d;
+	struct ingt_dev d;
 	struct tu_run r;
-	char more[128];
-	size_t flen, plen;
-	uint8_t *flash, *part;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	ub(&r, dev_start(&d, ""), g.prj008, NULL, ARGS("write", "@IMAGE", "--offset", "0x1000"));
-	assert_error(&r, 2, "--force-bootloader");
-	ck_assert_msg(untouched(&d), "the camera was touched");
-	tu_run_free(&r);
+	ingt_dev_start(&d, "t31", "");
+	refused(&d, ingt.prj008, NULL, ARGS("write", "@IMAGE", "--offset", "0x1000"), 2,
+		"--force-bootloader");
 	/* from kernel back into the last bytes of uboot */
-	ub(&r, d.spec, g.prj008, NULL, ARGS("write", "@IMAGE", "--offset", "0x3ffff"));
-	assert_error(&r, 2, "--force-bootloader");
-	ck_assert_msg(untouched(&d), "the camera was touched");
-	tu_run_free(&r);
-	dev_free(&d);
+	refused(&d, ingt.prj008, NULL, ARGS("write", "@IMAGE", "--offset", "0x3ffff"), 2,
+		"--force-bootloader");
+	ingt_dev_free(&d);
 	/* the control: with the flag it is written */
-	snprintf(more, sizeof(more), "image=%s", g.old);
-	ub(&r, dev_start(&d, more), g.prj008, NULL, ARGS("write", "@IMAGE", "--offset", "0x1000",
-							 "--force-bootloader"));
+	ub(&r, ingt_dev_with_old(&d, "t31", ""), ingt.prj008, NULL,
+	   ARGS("write", "@IMAGE", "--offset", "0x1000", "--force-bootloader"));
 	ck_assert_msg(r.status == 0, "%s", r.err);
-	flash = tu_read_file(d.save, &flen);
-	part = tu_read_file(g.part, &plen);
-	ck_assert_msg(!memcmp(flash + 0x1000, part, plen), "not written at 0x1000");
-	free(flash);
-	free(part);
+	ck_assert_msg(ingt_holds_part(&d, 0x1000), "not written at 0x1000");
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
 
 START_TEST(empty_and_endless_images)
 {
 	char empty[64];
-	struct dev d;
-	struct tu_run r;
+	struct ingt_dev d;
 	time_t t0 = time(NULL);
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
 	tu_tmpfile(empty, sizeof(empty));
-	dev_start(&d, "");
-	ub(&r, d.spec, g.prj008, NULL, ARGS("write", empty, "--offset", "0x300000"));
-	assert_error(&r, 2, "empty");
-	tu_run_free(&r);
-	ub(&r, d.spec, g.prj008, "/dev/null", ARGS("write", "-", "--offset", "0x300000"));
-	assert_error(&r, 2, "empty");
-	tu_run_free(&r);
-	ub(&r, d.spec, g.prj008, NULL, ARGS("write", "/dev/zero"));
-	assert_error(&r, 2, "/dev/zero is larger than");
-	tu_run_free(&r);
-	ub(&r, d.spec, g.prj008, "/dev/zero", ARGS("write", "-"));
-	assert_error(&r, 2, "stdin is larger than");
-	tu_run_free(&r);
+	ingt_dev_start(&d, "t31", "");
+	refused(&d, ingt.prj008, NULL, ARGS("write", empty, "--offset", "0x300000"), 2, "empty");
+	refused(&d, ingt.prj008, "/dev/null", ARGS("write", "-", "--offset", "0x300000"), 2,
+		"empty");
+	refused(&d, ingt.prj008, NULL, ARGS("write", "/dev/zero"), 2, "/dev/zero is larger than");
+	refused(&d, ingt.prj008, "/dev/zero", ARGS("write", "-"), 2, "stdin is larger than");
 	ck_assert_msg(time(NULL) - t0 < 20, "took %ld s", (long)(time(NULL) - t0));
-	ck_assert_msg(untouched(&d), "the camera was touched");
-	dev_free(&d);
+	ingt_dev_free(&d);
 	unlink(empty);
 }
 END_TEST
@@ -517,13 +369,13 @@ START_TEST(no_device)
 {
 	struct tu_run r;
 
-	tu_run(&r, PROG, NULL, no_config, ARGS("--usb", "9-9.9", "detect"));
+	tu_run(&r, PROG, NULL, ingt_no_config, ARGS("--usb", "9-9.9", "detect"));
 	assert_error(&r, 3, "9-9.9");
 	/* how to enter USB boot */
 	ck_assert_msg(strstr(r.err, "pins 5 and 6"), "no hint: %s", r.err);
 	tu_run_free(&r);
-	tu_run(&r, PROG, NULL, no_config, ARGS("--usb", "libusb:9-9.9", "read", "--board-dir",
-					       "/nonexistent", "-o", "/dev/null"));
+	tu_run(&r, PROG, NULL, ingt_no_config, ARGS("--usb", "libusb:9-9.9", "read", "--board-dir",
+						    "/nonexistent", "-o", "/dev/null"));
 	ck_assert_int_ne(r.status, 0);
 	ck_assert_int_eq(tu_count_lines(r.err), 1);
 	tu_run_free(&r);
@@ -542,7 +394,8 @@ static const struct early_case {
 	{ { "--gpio", "PB32=high", "detect" }, "bad --gpio 'PB32=high'" },
 	{ { "--gpio", "PB17=maybe", "detect" }, "bad --gpio 'PB17=maybe'" },
 	{ { "--gpio", "PB17", "detect" }, "bad --gpio 'PB17'" },
-	{ { "--erase", "sometimes", "write", "@IMAGE", "--offset", PART_AT_S }, "bad --erase" },
+	{ { "--erase", "sometimes", "write", "@IMAGE", "--offset", INGT_PART_AT_S },
+	  "bad --erase" },
 	{ { "--erase", "chip", "read" }, "--erase" },
 	{ { "--chip", "t99", "detect" }, "t99" },
 	{ { "--chip", "t99", "info" }, "t99" },
@@ -566,16 +419,13 @@ static const struct early_case {
 START_TEST(refused_before_the_device)
 {
 	const struct early_case *ec = &early_cases[_i];
-	struct dev d;
-	struct tu_run r;
+	struct ingt_dev d;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	ub(&r, dev_start(&d, ""), g.prj008, NULL, ec->args);
-	assert_error(&r, 2, ec->message);
-	ck_assert_msg(untouched(&d), "the camera was touched");
-	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_start(&d, "t31", "");
+	refused(&d, ingt.prj008, NULL, ec->args, 2, ec->message);
+	ingt_dev_free(&d);
 }
 END_TEST
 
@@ -584,51 +434,51 @@ START_TEST(too_many_gpios)
 	const char *argv[40] = { "-q", "--usb", "sim:t31", "boot", "t31" };
 	static const char *const pins[] = { "PA0=1", "PA1=1", "PA2=1", "PA3=1", "PA4=1",
 					    "PA5=1", "PA6=1", "PA7=1", "PA8=1" };
-	struct dev d;
+	struct ingt_dev d;
 	struct tu_run r;
 	int n = 5;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	argv[2] = dev_start(&d, "");
+	argv[2] = ingt_dev_start(&d, "t31", "");
 	argv[n++] = "--board-dir";
-	argv[n++] = g.prj008;
+	argv[n++] = ingt.prj008;
 	for (size_t i = 0; i < 9; i++) {
 		argv[n++] = "--gpio";
 		argv[n++] = pins[i];
 	}
 	argv[n] = NULL;
-	tu_run(&r, PROG, NULL, no_config, argv);
+	tu_run(&r, PROG, NULL, ingt_no_config, argv);
 	assert_error(&r, 2, "8");
-	ck_assert_msg(untouched(&d), "the camera was touched");
+	ck_assert_msg(ingt_untouched(&d), "the camera was touched");
 	tu_run_free(&r);
 	/* the control: eight go */
 	argv[n - 2] = NULL;
-	tu_run(&r, PROG, NULL, no_config, argv);
+	tu_run(&r, PROG, NULL, ingt_no_config, argv);
 	ck_assert_msg(r.status == 0, "%s", r.err);
 	ck_assert_uint_gt(tu_stat(d.stats, "controls"), 0);
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
 
 START_TEST(closed_stdout)
 {
-	struct dev d;
+	struct ingt_dev d;
 	struct tu_run r;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	dev_start(&d, "");
-	tu_run_stdout_closed(&r, PROG, no_config, ARGS("--usb", d.spec, "--board-dir", g.prj008,
-						       "read"));
+	ingt_dev_start(&d, "t31", "");
+	tu_run_stdout_closed(&r, PROG, ingt_no_config, ARGS("--usb", d.spec, "--board-dir",
+							    ingt.prj008, "read"));
 	assert_error(&r, 2, "stdout is closed");
 	tu_run_free(&r);
-	tu_run_stdout_closed(&r, PROG, no_config, ARGS("--usb", d.spec, "detect"));
+	tu_run_stdout_closed(&r, PROG, ingt_no_config, ARGS("--usb", d.spec, "detect"));
 	assert_error(&r, 2, "stdout is closed");
 	tu_run_free(&r);
-	ck_assert_msg(untouched(&d), "the camera was touched");
-	dev_free(&d);
+	ck_assert_msg(ingt_untouched(&d), "the camera was touched");
+	ingt_dev_free(&d);
 }
 END_TEST
 
@@ -648,23 +498,20 @@ START_TEST(config_cannot_unlock)
 {
 	const struct config_case *cc = &config_cases[_i];
 	char conf[64], want[160];
-	struct dev d;
-	struct tu_run r;
+	const char *const *args;
+	struct ingt_dev d;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
 	tu_text_file(conf, sizeof(conf), cc->text);
-	if (strstr(cc->text, "[board cam]"))
-		ub(&r, dev_start(&d, ""), g.prj008, NULL, ARGS("-c", conf, "-b", "cam", "write",
-							      "@IMAGE", "--offset", "0x1000"));
-	else
-		ub(&r, dev_start(&d, ""), g.prj008, NULL, ARGS("-c", conf, "write", "@IMAGE",
-							      "--offset", "0x1000"));
+	/* a conditional, not if/else: ARGS' arrays must outlive the branches */
+	args = strstr(cc->text, "[board cam]") ?
+	       ARGS("-c", conf, "-b", "cam", "write", "@IMAGE", "--offset", "0x1000") :
+	       ARGS("-c", conf, "write", "@IMAGE", "--offset", "0x1000");
 	snprintf(want, sizeof(want), "%s%s", conf, cc->message);
-	assert_error(&r, 2, want);
-	ck_assert_msg(untouched(&d), "the camera was touched");
-	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_start(&d, "t31", "");
+	refused(&d, ingt.prj008, NULL, args, 2, want);
+	ingt_dev_free(&d);
 	unlink(conf);
 }
 END_TEST
@@ -678,15 +525,15 @@ END_TEST
  */
 START_TEST(disconnect_then_resume)
 {
-	struct dev d1, d2;
+	struct ingt_dev d1, d2;
 	struct tu_run r;
 	char more[128];
 	uint64_t first;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	snprintf(more, sizeof(more), "image=%s,disconnect=5000000", g.old);
-	ub(&r, dev_start(&d1, more), g.prj008, NULL, ARGS("write", g.img16));
+	ub(&r, ingt_dev_with_old(&d1, "t31", "disconnect=5000000"), ingt.prj008, NULL,
+	   ARGS("write", ingt.img16));
 	ck_assert_msg(r.status == 1 || r.status == 3, "exit %d: %s", r.status, r.err);
 	assert_write_failed(&r, r.status, "left the bus", "0x0-0x4c0000 is written");
 	ck_assert_uint_eq(tu_stat(d1.stats, "disconnects"), 1);
@@ -694,51 +541,57 @@ START_TEST(disconnect_then_resume)
 	ck_assert_uint_gt(first, 0);
 	tu_run_free(&r);
 	snprintf(more, sizeof(more), "image=%s", d1.save);
-	ub(&r, dev_start(&d2, more), g.prj008, NULL, ARGS("write", g.img16));
+	ub(&r, ingt_dev_start(&d2, "t31", more), ingt.prj008, NULL, ARGS("write", ingt.img16));
 	ck_assert_msg(r.status == 0, "%s", r.err);
-	ck_assert_msg(tu_files_equal(d2.save, g.img16), "the flash does not hold the image");
+	ck_assert_msg(tu_files_equal(d2.save, ingt.img16), "the flash does not hold the image");
 	/* what the first run wrote is not written again */
-	ck_assert_uint_eq(tu_stat(d2.stats, "writes") + first, FLASH / 0x10000);
+	ck_assert_uint_eq(tu_stat(d2.stats, "writes") + first, INGT_FLASH / 0x10000);
 	tu_run_free(&r);
-	dev_free(&d1);
-	dev_free(&d2);
+	ingt_dev_free(&d1);
+	ingt_dev_free(&d2);
 }
 END_TEST
 
 START_TEST(bad_read_leaves_no_file)
 {
 	struct tu_outdir o;
-	struct dev d;
+	struct ingt_dev d;
 	struct tu_run r;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
 	tu_outdir_make(&o, "flash.bin");
-	ub(&r, dev_start(&d, "bad-read=2"), g.prj008, NULL, ARGS("read", "-o", o.out));
+	ub(&r, ingt_dev_start(&d, "t31", "bad-read=2"), ingt.prj008, NULL,
+	   ARGS("read", "-o", o.out));
 	assert_error(&r, 1, "0x100000");  /* the second 1 MiB READ */
 	ck_assert_uint_eq(tu_stat(d.stats, "injected_bad_reads"), 1);
 	ck_assert_msg(tu_dir_is_empty(o.dir), "%s holds a file after a failed read", o.dir);
 	tu_run_free(&r);
 	rmdir(o.dir);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
+
+/* write @IMAGE --offset INGT_PART_AT to a camera over the old flash, with more in its spec */
+static void write_part(struct tu_run *r, struct ingt_dev *d, const char *more)
+{
+	ub(r, ingt_dev_with_old(d, "t31", more), ingt.prj008, NULL,
+	   ARGS("write", "@IMAGE", "--offset", INGT_PART_AT_S));
+}
 
 /* A WRITE's data damaged on the way: the burner refuses it (DEBUG transfer_check), its ack quoted. */
 START_TEST(bad_crc_is_reported)
 {
-	struct dev d;
+	struct ingt_dev d;
 	struct tu_run r;
-	char more[128];
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	snprintf(more, sizeof(more), "image=%s,bad-crc=2", g.old);
-	ub(&r, dev_start(&d, more), g.prj008, NULL, ARGS("write", "@IMAGE", "--offset", PART_AT_S));
+	write_part(&r, &d, "bad-crc=2");
 	assert_write_failed(&r, 1, "-22", "0x300000-0x310000 is written");
 	ck_assert_uint_eq(tu_stat(d.stats, "crc_errors"), 1);
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
 
@@ -782,73 +635,68 @@ static int control_number(const char *wire, const char *request)
 START_TEST(burner_request_unanswered)
 {
 	const struct request_case *rc = &request_cases[_i];
-	struct dev d;
+	struct ingt_dev d;
 	struct tu_run r;
 	char more[160];
 	int n;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	snprintf(more, sizeof(more), "image=%s,stage=burner", g.old);
-	ub(&r, dev_start(&d, more), g.prj008, NULL, ARGS("write", "@IMAGE", "--offset", PART_AT_S));
+	write_part(&r, &d, "stage=burner");
 	ck_assert_msg(r.status == 0, "%s", r.err);
 	n = control_number(d.wire, rc->wire);
 	tu_run_free(&r);
-	dev_free(&d);
-	snprintf(more, sizeof(more), "image=%s,stage=burner,timeout=%d", g.old, n);
-	ub(&r, dev_start(&d, more), g.prj008, NULL, ARGS("write", "@IMAGE", "--offset", PART_AT_S));
+	ingt_dev_free(&d);
+	snprintf(more, sizeof(more), "stage=burner,timeout=%d", n);
+	write_part(&r, &d, more);
 	ck_assert_uint_eq(tu_stat(d.stats, "injected_timeouts"), 1);
 	ck_assert_msg(r.status == 3, "%s unanswered: exit %d, want 3: %s", rc->name, r.status,
 		      r.err);
 	ck_assert_msg(strstr(r.err, "no answer"), "%s unanswered: %s", rc->name, r.err);
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
 
 START_TEST(burner_request_stalled)
 {
-	struct dev d;
+	struct ingt_dev d;
 	struct tu_run r;
-	char more[160];
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
 	/* the third control transfer to a running burner is its first UPDATE_CFG */
-	snprintf(more, sizeof(more), "image=%s,stage=burner,stall=3", g.old);
-	ub(&r, dev_start(&d, more), g.prj008, NULL, ARGS("write", "@IMAGE", "--offset", PART_AT_S));
+	write_part(&r, &d, "stage=burner,stall=3");
 	assert_error(&r, 1, "stalled");
 	ck_assert_uint_eq(tu_stat(d.stats, "injected_stalls"), 1);
 	ck_assert_uint_eq(tu_stat(d.stats, "writes"), 0);
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
 
 /* A chip erase (14 s on sim:t31) that outlasts --timeout. */
 START_TEST(busy_beyond_timeout)
 {
-	struct dev d;
+	struct ingt_dev d;
 	struct tu_run r;
-	char more[160];
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	snprintf(more, sizeof(more), "image=%s", g.old);
-	ub(&r, dev_start(&d, more), g.prj008, NULL, ARGS("--timeout", "5", "write", "@IMAGE",
-							 "--offset", PART_AT_S, "--erase", "chip",
-							 "--force-bootloader"));
+	ub(&r, ingt_dev_with_old(&d, "t31", ""), ingt.prj008, NULL,
+	   ARGS("--timeout", "5", "write", "@IMAGE", "--offset", INGT_PART_AT_S, "--erase", "chip",
+		"--force-bootloader"));
 	assert_error(&r, 3, "--timeout");
 	ck_assert_uint_eq(tu_stat(d.stats, "writes"), 0);
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 	/* the control: 20 s is enough */
-	ub(&r, dev_start(&d, more), g.prj008, NULL, ARGS("--timeout", "20", "write", "@IMAGE",
-							 "--offset", PART_AT_S, "--erase", "chip",
-							 "--force-bootloader"));
+	ub(&r, ingt_dev_with_old(&d, "t31", ""), ingt.prj008, NULL,
+	   ARGS("--timeout", "20", "write", "@IMAGE", "--offset", INGT_PART_AT_S, "--erase", "chip",
+		"--force-bootloader"));
 	ck_assert_msg(r.status == 0, "%s", r.err);
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
 
@@ -864,8 +712,8 @@ struct paced {
 
 static void paced_open(struct paced *p)
 {
-	*p = (struct paced){ .dir = "/tmp/unbrick-test-XXXXXX" };
-	ck_assert_ptr_nonnull(mkdtemp(p->dir));
+	*p = (struct paced){ 0 };
+	ingt_tmpdir(p->dir, sizeof(p->dir));
 	snprintf(p->fifo, sizeof(p->fifo), "%s/wire", p->dir);
 	ck_assert_int_eq(mkfifo(p->fifo, 0600), 0);
 	/* open before the emulator does, so its open does not wait */
@@ -927,6 +775,24 @@ static void paced_close(struct paced *p)
 	free(p->seen);
 }
 
+/*
+ * ingenic-usbboot -q --usb SIM,wire=FIFO --board-dir prj008 ARGS..., stopped
+ * by sig once the second request (its text on the wire) has come.
+ */
+static void run_stopped(struct paced *p, struct tu_run *r, const char *sim,
+			const char *const *args, const char *request, int sig)
+{
+	char spec[400];
+	const char *argv[16] = { "-q", "--usb", spec, "--board-dir", ingt.prj008 };
+
+	paced_open(p);
+	snprintf(spec, sizeof(spec), "%s,wire=%s", sim, p->fifo);
+	tu_append_args(argv, 5, args, NULL);
+	tu_spawn(&p->child, PROG, ingt_no_config, argv);
+	paced_drain(p, request, 2, sig);
+	tu_wait(&p->child, r);
+}
+
 static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP };
 
 /* 2 MiB at 0x400000 (32 WRITEs), stopped after the second: said, then finished by a rerun. */
@@ -936,26 +802,20 @@ START_TEST(signal_during_write_then_resume)
 	char image[64], save[64], stats[64], spec[400], stats2[64];
 	struct paced p;
 	struct tu_run r;
-	const char *argv[16];
 	uint64_t first;
 	size_t flen, ilen;
 	uint8_t *flash, *img;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
 	tu_tmpfile(image, sizeof(image));
-	tu_random_file(image, 2 * MIB, 15);
+	tu_random_file(image, 2 * INGT_MIB, 15);
 	tu_tmpfile(save, sizeof(save));
 	tu_tmpfile(stats, sizeof(stats));
 	tu_tmpfile(stats2, sizeof(stats2));
-	paced_open(&p);
-	snprintf(spec, sizeof(spec), "sim:t31,image=%s,save=%s,stats=%s,wire=%s", g.old, save,
-		 stats, p.fifo);
-	tu_append_args(argv, 0, ARGS("-q", "--usb", spec, "--board-dir", g.prj008, "write", image,
-				     "--offset", "0x400000"), NULL);
-	tu_spawn(&p.child, PROG, no_config, argv);
-	paced_drain(&p, " control 40 12 ", 2, sig);
-	tu_wait(&p.child, &r);
+	snprintf(spec, sizeof(spec), "sim:t31,image=%s,save=%s,stats=%s", ingt.old, save, stats);
+	run_stopped(&p, &r, spec, ARGS("write", image, "--offset", "0x400000"), " control 40 12 ",
+		    sig);
 	assert_error(&r, 128 + sig, "interrupted");
 	ck_assert_msg(strstr(r.err, "0x400000-0x") && strstr(r.err, " is written") &&
 		      strstr(r.err, "run the same command again"), "%s", r.err);
@@ -966,8 +826,7 @@ START_TEST(signal_during_write_then_resume)
 	paced_close(&p);
 	/* the camera as it was left */
 	snprintf(spec, sizeof(spec), "sim:t31,image=%s,save=%s,stats=%s", save, save, stats2);
-	tu_run(&r, PROG, NULL, no_config, ARGS("-q", "--usb", spec, "--board-dir", g.prj008,
-					       "write", image, "--offset", "0x400000"));
+	ub(&r, spec, ingt.prj008, NULL, ARGS("write", image, "--offset", "0x400000"));
 	ck_assert_msg(r.status == 0, "the second run: %s", r.err);
 	ck_assert_uint_le(tu_stat(stats2, "writes") + first, 33);
 	flash = tu_read_file(save, &flen);
@@ -989,19 +848,11 @@ START_TEST(signal_during_read_leaves_no_file)
 	struct tu_outdir o;
 	struct paced p;
 	struct tu_run r;
-	char spec[400];
-	const char *argv[16];
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
 	tu_outdir_make(&o, "flash.bin");
-	paced_open(&p);
-	snprintf(spec, sizeof(spec), "sim:t31,wire=%s", p.fifo);
-	tu_append_args(argv, 0, ARGS("-q", "--usb", spec, "--board-dir", g.prj008, "read", "-o",
-				     o.out), NULL);
-	tu_spawn(&p.child, PROG, no_config, argv);
-	paced_drain(&p, " control 40 13 ", 2, SIGTERM);
-	tu_wait(&p.child, &r);
+	run_stopped(&p, &r, "sim:t31", ARGS("read", "-o", o.out), " control 40 13 ", SIGTERM);
 	assert_error(&r, 143, "interrupted");
 	ck_assert_msg(strstr(r.err, "flash.bin"), "%s", r.err);
 	ck_assert_msg(tu_dir_is_empty(o.dir), "%s holds a file after the stop", o.dir);
@@ -1016,19 +867,12 @@ START_TEST(signal_during_read_to_stdout)
 {
 	struct paced p;
 	struct tu_run r;
-	char spec[400];
-	const char *argv[16];
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	paced_open(&p);
-	snprintf(spec, sizeof(spec), "sim:t31,wire=%s", p.fifo);
-	tu_append_args(argv, 0, ARGS("-q", "--usb", spec, "--board-dir", g.prj008, "read"), NULL);
-	tu_spawn(&p.child, PROG, no_config, argv);
-	paced_drain(&p, " control 40 13 ", 2, SIGTERM);
-	tu_wait(&p.child, &r);
+	run_stopped(&p, &r, "sim:t31", ARGS("read"), " control 40 13 ", SIGTERM);
 	assert_error(&r, 143, "interrupted");
-	ck_assert_msg(r.outlen < FLASH, "all of it went out");
+	ck_assert_msg(r.outlen < INGT_FLASH, "all of it went out");
 	ck_assert_msg(!strstr(r.err, "stdout was not written"), "garbled: %s", r.err);
 	tu_run_free(&r);
 	paced_close(&p);
@@ -1061,19 +905,7 @@ static const struct tu_case corpus[] = {
 	{ &signal_during_read_to_stdout, 1 },
 };
 
-static Suite *suite(void)
-{
-	Suite *s = suite_create("hostile-" PROG);
-	TCase *tc = tcase_create("corpus");
-
-	tcase_add_unchecked_fixture(tc, shared_setup, shared_teardown);
-	tcase_set_timeout(tc, 60);
-	tu_add_cases(tc, corpus, VARIANTS(corpus));
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int main(void)
 {
-	return tu_main(suite());
+	return tu_corpus_main("hostile-" PROG, corpus, VARIANTS(corpus), shared_setup, ingt_remove_files);
 }

@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "testutil.h"
+#include "ingenictest.h"
 
 #ifndef UB_BUILD_DIR
 #define UB_BUILD_DIR "build"
@@ -25,98 +25,21 @@
 
 #define PROG "ingenic-usbboot"
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
-#define MIB (1u << 20)
-#define FLASH (16u * MIB)
 /* prj008: uboot 0x40000@0, kernel 0x280000@0x40000, rootfs from 0x2c0000 to the end */
 #define KERNEL 0x40000u
 #define ROOTFS 0x2c0000u
-/* An image inside rootfs, cut off the 32 KiB erase blocks at both ends. */
-#define PART_AT 0x301234u
-#define PART_LEN (300u * 1024 + 0x100)
-#define PART_AT_S "0x301234"
-
-static const char *const no_config[] = { "XDG_CONFIG_HOME=/nonexistent",
-					 "XDG_DATA_HOME=/nonexistent", NULL };
-
-/* Made once for the test case: the flash before ("old"), images. */
-static struct {
-	int have;
-	char data[200], prj008[256], mmc0[256], t20[256], t41[256];
-	char old[64], img16[64], part[64];
-} g;
-
-/* One emulated camera's files. */
-struct dev {
-	char save[64], stats[64], wire[64], trace[64];
-	char spec[1024];
-};
+/* The end of the image written at INGT_PART_AT. */
+#define PART_END (INGT_PART_AT + INGT_PART_LEN)
 
 static void shared_setup(void)
 {
-	char buf[512], *abs;
-
-	g.have = tu_shared("ingenic/prj008/ginfo.bin", buf, sizeof(buf)) != NULL;
-	if (!g.have)
-		return;
-	/* absolute: a symlink in another directory points at it */
-	buf[strlen(buf) - strlen("/prj008/ginfo.bin")] = '\0';
-	abs = realpath(buf, NULL);
-	ck_assert_msg(abs && strlen(abs) < sizeof(g.data), "realpath %s", buf);
-	snprintf(g.data, sizeof(g.data), "%s", abs);
-	free(abs);
-	snprintf(g.prj008, sizeof(g.prj008), "%s/prj008", g.data);
-	snprintf(g.mmc0, sizeof(g.mmc0), "%s/prj008_mmc0", g.data);
-	snprintf(g.t20, sizeof(g.t20), "%s/t20-vendor", g.data);
-	snprintf(g.t41, sizeof(g.t41), "%s/t41n-vendor", g.data);
-	tu_tmpfile(g.old, sizeof(g.old));
-	tu_tmpfile(g.img16, sizeof(g.img16));
-	tu_tmpfile(g.part, sizeof(g.part));
-	tu_random_file(g.old, FLASH, 1);
-	tu_random_file(g.img16, FLASH, 2);
-	tu_random_file(g.part, PART_LEN, 3);
-}
-
-static void shared_teardown(void)
-{
-	if (!g.have)
-		return;
-	unlink(g.old);
-	unlink(g.img16);
-	unlink(g.part);
-}
-
-/* sim:MODEL with save=, stats=, wire=, trace= in fresh files, and more. */
-static const char *dev_start(struct dev *d, const char *model, const char *more)
-{
-	tu_tmpfile(d->save, sizeof(d->save));
-	tu_tmpfile(d->stats, sizeof(d->stats));
-	tu_tmpfile(d->wire, sizeof(d->wire));
-	tu_tmpfile(d->trace, sizeof(d->trace));
-	snprintf(d->spec, sizeof(d->spec), "sim:%s,save=%s,stats=%s,wire=%s,trace=%s%s%s", model,
-		 d->save, d->stats, d->wire, d->trace, more[0] ? "," : "", more);
-	return d->spec;
-}
-
-static void dev_free(struct dev *d)
-{
-	unlink(d->save);
-	unlink(d->stats);
-	unlink(d->wire);
-	unlink(d->trace);
+	ingt_make_files(1);
 }
 
 /* ingenic-usbboot --usb SPEC [--board-dir BOARD] ARGS... */
 static void ub(struct tu_run *r, const char *spec, const char *board, const char *const *args)
 {
-	const char *argv[48] = { "--usb", spec };
-	int n = 2;
-
-	if (board) {
-		argv[n++] = "--board-dir";
-		argv[n++] = board;
-	}
-	tu_append_args(argv, n, args, NULL);
-	tu_run(r, PROG, NULL, no_config, argv);
+	ingt_run(r, 0, spec, board, NULL, args);
 }
 
 static void expect_ok(const struct tu_run *r)
@@ -124,41 +47,29 @@ static void expect_ok(const struct tu_run *r)
 	ck_assert_msg(r->status == 0, "exit %d: %s", r->status, r->err);
 }
 
-/* How often text occurs in a file (a wire= or trace= file). */
-static int count_in_file(const char *path, const char *text)
-{
-	size_t len, tl = strlen(text);
-	char *data = (char *)tu_read_file(path, &len);
-	int n = 0;
-
-	for (char *p = data; (p = strstr(p, text)); p += tl)
-		n++;
-	free(data);
-	return n;
-}
-
 /* The ROM's and the SPL's loads and starts: SET_DATA_ADDRESS, PROGRAM_START1, PROGRAM_START2. */
 static int wire_boots(const char *wire)
 {
-	return count_in_file(wire, " control 40 01 ") + count_in_file(wire, " control 40 04 ") +
-	       count_in_file(wire, " control 40 05 ");
+	return ingt_count_in_file(wire, " control 40 01 ") +
+	       ingt_count_in_file(wire, " control 40 04 ") +
+	       ingt_count_in_file(wire, " control 40 05 ");
 }
 
 enum region { UNCHANGED, ERASED, IMAGE };
 
 /* What [at, at + len) of the saved flash holds: the old contents, 0xFF, or the image. */
-static void flash_is(const struct dev *d, size_t at, size_t len, enum region want,
+static void flash_is(const struct ingt_dev *d, size_t at, size_t len, enum region want,
 		     const char *what)
 {
 	size_t flen, olen, plen;
 	uint8_t *flash = tu_read_file(d->save, &flen);
-	uint8_t *old = tu_read_file(g.old, &olen);
-	uint8_t *part = tu_read_file(g.part, &plen);
+	uint8_t *old = tu_read_file(ingt.old, &olen);
+	uint8_t *part = tu_read_file(ingt.part, &plen);
 
-	ck_assert_uint_eq(flen, FLASH);
+	ck_assert_uint_eq(flen, INGT_FLASH);
 	for (size_t i = at; i < at + len; i++) {
 		uint8_t expect = want == ERASED ? 0xFF :
-				 want == UNCHANGED ? old[i] : part[i - PART_AT];
+				 want == UNCHANGED ? old[i] : part[i - INGT_PART_AT];
 
 		/* one assertion per byte would make Check report every one of them */
 		if (flash[i] != expect)
@@ -319,7 +230,7 @@ START_TEST(info_table)
 	struct tu_run r;
 	char line[256];
 
-	tu_run(&r, PROG, NULL, no_config, ARGS("info"));
+	tu_run(&r, PROG, NULL, ingt_no_config, ARGS("info"));
 	expect_ok(&r);
 	ck_assert_msg(table_line(r.out, "t20", line, sizeof(line)), "no t20: %s", r.out);
 	ck_assert_msg(strstr(line, "a108:c309") && ends_with(line, " 0x4000"), "t20: %s", line);
@@ -328,19 +239,19 @@ START_TEST(info_table)
 	ck_assert_msg(table_line(r.out, "t41", line, sizeof(line)), "no t41: %s", r.out);
 	tu_run_free(&r);
 	/* will-tm's matching: case, - and _ ignored, then the longest known prefix */
-	tu_run(&r, PROG, NULL, no_config, ARGS("info", "--chip", "T31-ZX"));
+	tu_run(&r, PROG, NULL, ingt_no_config, ARGS("info", "--chip", "T31-ZX"));
 	expect_ok(&r);
 	ck_assert_int_eq(tu_count_lines(r.out), 2);  /* the heading and t31 */
 	ck_assert_msg(table_line(r.out, "t31", line, sizeof(line)) && ends_with(line, " 0x7000"),
 		      "%s", r.out);
 	tu_run_free(&r);
-	tu_run(&r, PROG, NULL, no_config, ARGS("--json", "info"));
+	tu_run(&r, PROG, NULL, ingt_no_config, ARGS("--json", "info"));
 	expect_ok(&r);
 	assert_json(r.out);
 	ck_assert_msg(strstr(r.out, "{\"chip\":\"t20\",") && strstr(r.out, "\"d2i_len\":\"0x4000\""),
 		      "%s", r.out);
 	tu_run_free(&r);
-	tu_run(&r, PROG, NULL, no_config, ARGS("--json", "info", "--chip", "t31zx"));
+	tu_run(&r, PROG, NULL, ingt_no_config, ARGS("--json", "info", "--chip", "t31zx"));
 	expect_ok(&r);
 	assert_json(r.out);
 	ck_assert_msg(strstr(r.out, "\"chip\":\"t31\"") && !strstr(r.out, "\"t20\""), "%s", r.out);
@@ -392,35 +303,35 @@ END_TEST
 START_TEST(boot_then_no_second_boot)
 {
 	struct tu_run r;
-	struct dev d;
+	struct ingt_dev d;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	ub(&r, dev_start(&d, "t31", ""), g.prj008, ARGS("boot", "t31"));
+	ub(&r, ingt_dev_start(&d, "t31", ""), ingt.prj008, ARGS("boot", "t31"));
 	expect_ok(&r);
 	ck_assert_str_eq(r.out, "PRJ\n");  /* the burner's CPU info */
-	ck_assert_int_ge(count_in_file(d.wire, " control 40 04 "), 1);  /* START1 */
-	ck_assert_int_ge(count_in_file(d.wire, " control 40 05 "), 1);  /* START2 */
+	ck_assert_int_ge(ingt_count_in_file(d.wire, " control 40 04 "), 1);  /* START1 */
+	ck_assert_int_ge(ingt_count_in_file(d.wire, " control 40 05 "), 1);  /* START2 */
 	ck_assert_uint_eq(tu_stat(d.stats, "stage2_boots"), 1);
-	ck_assert_int_eq(count_in_file(d.wire, " control 40 16 "), 0);  /* left running */
+	ck_assert_int_eq(ingt_count_in_file(d.wire, " control 40 16 "), 0);  /* left running */
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 	/* A burner that runs already is neither loaded nor started again. */
-	ub(&r, dev_start(&d, "t31", "stage=burner"), g.prj008, ARGS("boot", "t31"));
+	ub(&r, ingt_dev_start(&d, "t31", "stage=burner"), ingt.prj008, ARGS("boot", "t31"));
 	expect_ok(&r);
 	ck_assert_str_eq(r.out, "PRJ\n");
 	ck_assert_int_eq(wire_boots(d.wire), 0);
-	ck_assert_int_eq(count_in_file(d.wire, " bulk 01 "), 0);
+	ck_assert_int_eq(ingt_count_in_file(d.wire, " bulk 01 "), 0);
 	tu_run_free(&r);
-	dev_free(&d);
-	ub(&r, dev_start(&d, "t31", "stage=burner"), g.prj008,
+	ingt_dev_free(&d);
+	ub(&r, ingt_dev_start(&d, "t31", "stage=burner"), ingt.prj008,
 	   ARGS("read", "--length", "64K", "-o", "/dev/null"));
 	expect_ok(&r);
 	ck_assert_int_eq(wire_boots(d.wire), 0);
 	ck_assert_uint_gt(tu_stat(d.stats, "configs"), 0);  /* its configuration is sent again */
 	ck_assert_uint_eq(tu_stat(d.stats, "bytes_read"), 64 * 1024);
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
 
@@ -432,7 +343,7 @@ static void run_piped(struct tu_run *r, const char *const *argv)
 	char path[256], errpath[64];
 	const char *args[48] = { PROG };
 	int fds[2], errfd, ws;
-	size_t cap = MIB, n = 0;
+	size_t cap = INGT_MIB, n = 0;
 	ssize_t got;
 	pid_t pid;
 
@@ -451,8 +362,8 @@ static void run_piped(struct tu_run *r, const char *const *argv)
 		dup2(fds[1], 1);
 		dup2(errfd, 2);
 		close(fds[0]);
-		for (int i = 0; no_config[i]; i++)
-			putenv((char *)no_config[i]);
+		for (int i = 0; ingt_no_config[i]; i++)
+			putenv((char *)ingt_no_config[i]);
 		execv(path, (char *const *)args);
 		_exit(127);
 	}
@@ -480,53 +391,53 @@ static void run_piped(struct tu_run *r, const char *const *argv)
 START_TEST(whole_flash_write_verify_read)
 {
 	struct tu_run r;
-	struct dev d;
+	struct ingt_dev d;
 	char spec[256], out[64];
 	size_t len;
 	uint8_t *img;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
 	/* A whole-flash image needs no --force-bootloader. */
-	ub(&r, dev_start(&d, "t31", ""), g.prj008, ARGS("write", g.img16));
+	ub(&r, ingt_dev_start(&d, "t31", ""), ingt.prj008, ARGS("write", ingt.img16));
 	expect_ok(&r);
 	ck_assert_msg(strstr(r.err, "verified"), "%s", r.err);
-	ck_assert_msg(tu_files_equal(d.save, g.img16), "the flash does not hold the image");
-	ck_assert_uint_eq(tu_stat(d.stats, "bytes_written"), FLASH);
+	ck_assert_msg(tu_files_equal(d.save, ingt.img16), "the flash does not hold the image");
+	ck_assert_uint_eq(tu_stat(d.stats, "bytes_written"), INGT_FLASH);
 	tu_run_free(&r);
 	/* The next camera starts with what the first one saved. */
 	snprintf(spec, sizeof(spec), "sim:t31,image=%s", d.save);
-	ub(&r, spec, g.prj008, ARGS("verify", g.img16));
+	ub(&r, spec, ingt.prj008, ARGS("verify", ingt.img16));
 	expect_ok(&r);
 	tu_run_free(&r);
 	tu_tmpfile(out, sizeof(out));
-	ub(&r, spec, g.prj008, ARGS("read", "-o", out));
+	ub(&r, spec, ingt.prj008, ARGS("read", "-o", out));
 	expect_ok(&r);
 	ck_assert_uint_eq(r.outlen, 0);
-	ck_assert_msg(tu_files_equal(out, g.img16), "the read differs from the image");
+	ck_assert_msg(tu_files_equal(out, ingt.img16), "the read differs from the image");
 	tu_run_free(&r);
 	unlink(out);
-	img = tu_read_file(g.img16, &len);
-	run_piped(&r, ARGS("-q", "--usb", spec, "--board-dir", g.prj008, "read", "-o", "-"));
+	img = tu_read_file(ingt.img16, &len);
+	run_piped(&r, ARGS("-q", "--usb", spec, "--board-dir", ingt.prj008, "read", "-o", "-"));
 	expect_ok(&r);
-	ck_assert_uint_eq(r.outlen, FLASH);
-	ck_assert_msg(!memcmp(r.out, img, FLASH), "read -o - differs from the image");
+	ck_assert_uint_eq(r.outlen, INGT_FLASH);
+	ck_assert_msg(!memcmp(r.out, img, INGT_FLASH), "read -o - differs from the image");
 	tu_run_free(&r);
 	/* Without -o, to a stdout that is no terminal. */
-	run_piped(&r, ARGS("-q", "--usb", spec, "--board-dir", g.prj008, "read", "--offset",
+	run_piped(&r, ARGS("-q", "--usb", spec, "--board-dir", ingt.prj008, "read", "--offset",
 			   "0x123456", "--length", "1000"));
 	expect_ok(&r);
 	ck_assert_uint_eq(r.outlen, 1000);
 	ck_assert_msg(!memcmp(r.out, img + 0x123456, 1000), "read --offset --length differs");
 	tu_run_free(&r);
 	/* A leading zero is decimal: 01048576 is 1 MiB */
-	ub(&r, spec, g.prj008, ARGS("-q", "read", "--offset", "01048576", "--length", "16"));
+	ub(&r, spec, ingt.prj008, ARGS("-q", "read", "--offset", "01048576", "--length", "16"));
 	expect_ok(&r);
 	ck_assert_uint_eq(r.outlen, 16);
-	ck_assert_msg(!memcmp(r.out, img + MIB, 16), "--offset 01048576 is not 1 MiB");
+	ck_assert_msg(!memcmp(r.out, img + INGT_MIB, 16), "--offset 01048576 is not 1 MiB");
 	tu_run_free(&r);
 	free(img);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
 
@@ -537,20 +448,20 @@ START_TEST(verify_names_the_first_bad_chunk)
 	size_t len;
 	uint8_t *img;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	img = tu_read_file(g.img16, &len);
+	img = tu_read_file(ingt.img16, &len);
 	img[0x523456] ^= 0x10;
 	img[0x923456] ^= 0x10;
 	tu_tmpfile(other, sizeof(other));
 	tu_write_file(other, img, len);
-	snprintf(spec, sizeof(spec), "sim:t31,image=%s", g.img16);
-	ub(&r, spec, g.prj008, ARGS("-q", "verify", other));
+	snprintf(spec, sizeof(spec), "sim:t31,image=%s", ingt.img16);
+	ub(&r, spec, ingt.prj008, ARGS("-q", "verify", other));
 	/* read_size is 1 MiB in prj008: the chunk at 0x500000 */
 	tu_assert_one_error(&r, PROG, 1, "at 0x500000");
 	tu_run_free(&r);
-	snprintf(spec, sizeof(spec), "sim:t31,image=%s", g.old);
-	ub(&r, spec, g.prj008, ARGS("-q", "verify", g.part, "--offset", PART_AT_S));
+	snprintf(spec, sizeof(spec), "sim:t31,image=%s", ingt.old);
+	ub(&r, spec, ingt.prj008, ARGS("-q", "verify", ingt.part, "--offset", INGT_PART_AT_S));
 	tu_assert_one_error(&r, PROG, 1, "at 0x301234");
 	tu_run_free(&r);
 	free(img);
@@ -560,97 +471,88 @@ END_TEST
 
 /* ---- erase settings, over a flash of old firmware ---- */
 
-static void write_part(struct tu_run *r, struct dev *d, const char *model, const char *board,
+static void write_part(struct tu_run *r, struct ingt_dev *d, const char *model, const char *board,
 		       const char *const *more)
 {
-	const char *args[16] = { "write", g.part, "--offset", PART_AT_S };
-	char extra[128];
+	const char *args[16] = { "write", ingt.part, "--offset", INGT_PART_AT_S };
 
-	snprintf(extra, sizeof(extra), "image=%s", g.old);
 	tu_append_args(args, 4, more, NULL);
-	ub(r, dev_start(d, model, extra), board, args);
+	ub(r, ingt_dev_with_old(d, model, ""), board, args);
 }
 
 START_TEST(erase_range_keeps_everything_else)
 {
 	struct tu_run r;
-	struct dev d;
+	struct ingt_dev d;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	write_part(&r, &d, "t31", g.prj008, ARGS("--erase", "range"));
+	write_part(&r, &d, "t31", ingt.prj008, ARGS("--erase", "range"));
 	expect_ok(&r);
-	flash_is(&d, 0, PART_AT, UNCHANGED, "before the image");
-	flash_is(&d, PART_AT, PART_LEN, IMAGE, "the image");
-	flash_is(&d, PART_AT + PART_LEN, FLASH - PART_AT - PART_LEN, UNCHANGED, "after the image");
+	flash_is(&d, 0, INGT_PART_AT, UNCHANGED, "before the image");
+	flash_is(&d, INGT_PART_AT, INGT_PART_LEN, IMAGE, "the image");
+	flash_is(&d, PART_END, INGT_FLASH - PART_END, UNCHANGED, "after the image");
 	ck_assert_uint_eq(tu_stat(d.stats, "chip_erases"), 0);
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 	/* the default */
-	write_part(&r, &d, "t31", g.prj008, ARGS("--no-reboot"));
+	write_part(&r, &d, "t31", ingt.prj008, ARGS("--no-reboot"));
 	expect_ok(&r);
-	flash_is(&d, 0, PART_AT, UNCHANGED, "before the image");
-	flash_is(&d, PART_AT + PART_LEN, FLASH - PART_AT - PART_LEN, UNCHANGED, "after the image");
+	flash_is(&d, 0, INGT_PART_AT, UNCHANGED, "before the image");
+	flash_is(&d, PART_END, INGT_FLASH - PART_END, UNCHANGED, "after the image");
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
 
 START_TEST(erase_partition_loses_the_partition)
 {
 	struct tu_run r;
-	struct dev d;
+	struct ingt_dev d;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	write_part(&r, &d, "t31", g.prj008, ARGS("--erase", "partition"));
+	write_part(&r, &d, "t31", ingt.prj008, ARGS("--erase", "partition"));
 	expect_ok(&r);
 	flash_is(&d, 0, KERNEL, UNCHANGED, "uboot");
 	flash_is(&d, KERNEL, ROOTFS - KERNEL, UNCHANGED, "kernel");
-	flash_is(&d, ROOTFS, PART_AT - ROOTFS, ERASED, "rootfs before the image");
-	flash_is(&d, PART_AT, PART_LEN, IMAGE, "the image");
-	flash_is(&d, PART_AT + PART_LEN, FLASH - PART_AT - PART_LEN, ERASED,
-		 "rootfs after the image");
+	flash_is(&d, ROOTFS, INGT_PART_AT - ROOTFS, ERASED, "rootfs before the image");
+	flash_is(&d, INGT_PART_AT, INGT_PART_LEN, IMAGE, "the image");
+	flash_is(&d, PART_END, INGT_FLASH - PART_END, ERASED, "rootfs after the image");
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
-
-static int wire_is_empty(const char *wire)
-{
-	struct stat st;
-
-	return stat(wire, &st) != 0 || st.st_size == 0 || count_in_file(wire, " control ") == 0;
-}
 
 START_TEST(erase_chip_needs_the_flag)
 {
 	struct tu_run r;
-	struct dev d;
+	struct ingt_dev d;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	write_part(&r, &d, "t31", g.prj008, ARGS("-q", "--erase", "chip"));
+	write_part(&r, &d, "t31", ingt.prj008, ARGS("-q", "--erase", "chip"));
 	tu_assert_one_error(&r, PROG, 2, "--force-bootloader");
-	ck_assert_msg(wire_is_empty(d.wire), "transfers were made");
-	ck_assert_int_eq(count_in_file(d.wire, " control 40 12 "), 0);  /* no WRITE */
+	ck_assert_msg(ingt_untouched(&d), "transfers were made");
+	ck_assert_int_eq(ingt_count_in_file(d.wire, " control 40 12 "), 0);  /* no WRITE */
 	tu_run_free(&r);
-	dev_free(&d);
-	write_part(&r, &d, "t31", g.prj008, ARGS("--erase", "chip", "--force-bootloader"));
+	ingt_dev_free(&d);
+	write_part(&r, &d, "t31", ingt.prj008, ARGS("--erase", "chip", "--force-bootloader"));
 	expect_ok(&r);
 	ck_assert_uint_eq(tu_stat(d.stats, "chip_erases"), 1);
-	flash_is(&d, 0, PART_AT, ERASED, "before the image");
-	flash_is(&d, PART_AT, PART_LEN, IMAGE, "the image");
-	flash_is(&d, PART_AT + PART_LEN, FLASH - PART_AT - PART_LEN, ERASED, "after the image");
+	flash_is(&d, 0, INGT_PART_AT, ERASED, "before the image");
+	flash_is(&d, INGT_PART_AT, INGT_PART_LEN, IMAGE, "the image");
+	flash_is(&d, PART_END, INGT_FLASH - PART_END, ERASED, "after the image");
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 	/* A whole-flash image needs no flag. */
-	ub(&r, dev_start(&d, "t31", ""), g.prj008, ARGS("write", g.img16, "--erase", "chip"));
+	ub(&r, ingt_dev_start(&d, "t31", ""), ingt.prj008,
+	   ARGS("write", ingt.img16, "--erase", "chip"));
 	expect_ok(&r);
 	ck_assert_uint_eq(tu_stat(d.stats, "chip_erases"), 1);
-	ck_assert_msg(tu_files_equal(d.save, g.img16), "the flash does not hold the image");
+	ck_assert_msg(tu_files_equal(d.save, ingt.img16), "the flash does not hold the image");
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
 
@@ -661,20 +563,20 @@ END_TEST
 START_TEST(erase_chip_on_t41_warns)
 {
 	struct tu_run r;
-	struct dev d;
+	struct ingt_dev d;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	write_part(&r, &d, "t41", g.t41, ARGS("--erase", "chip", "--force-bootloader"));
+	write_part(&r, &d, "t41", ingt.t41, ARGS("--erase", "chip", "--force-bootloader"));
 	expect_ok(&r);
 	ck_assert_msg(strstr(r.err, "warning: ") && strstr(r.err, "probably does not erase"),
 		      "%s", r.err);
 	ck_assert_uint_eq(tu_stat(d.stats, "chip_erases"), 0);
-	flash_is(&d, PART_AT, PART_LEN, IMAGE, "the image");
+	flash_is(&d, INGT_PART_AT, INGT_PART_LEN, IMAGE, "the image");
 	ck_assert_msg(!strstr(r.err, "whole chip was erased"), "contradicts the warning: %s",
 		      r.err);
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
 
@@ -682,30 +584,27 @@ END_TEST
 START_TEST(write_and_verify_from_stdin)
 {
 	struct tu_run r;
-	struct dev d;
+	struct ingt_dev d;
 	char spec[256];
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	snprintf(spec, sizeof(spec), "image=%s", g.old);
-	dev_start(&d, "t31", spec);
-	tu_run(&r, PROG, g.part, no_config, ARGS("-q", "--usb", d.spec, "--board-dir", g.prj008,
-						 "write", "-", "--offset", PART_AT_S));
+	ingt_run(&r, 1, ingt_dev_with_old(&d, "t31", ""), ingt.prj008, ingt.part,
+		 ARGS("write", "-", "--offset", INGT_PART_AT_S));
 	expect_ok(&r);
-	flash_is(&d, PART_AT - 0x1000, 0x1000, UNCHANGED, "before the image");
-	flash_is(&d, PART_AT, PART_LEN, IMAGE, "the image");
-	flash_is(&d, PART_AT + PART_LEN, 0x1000, UNCHANGED, "after the image");
+	flash_is(&d, INGT_PART_AT - 0x1000, 0x1000, UNCHANGED, "before the image");
+	flash_is(&d, INGT_PART_AT, INGT_PART_LEN, IMAGE, "the image");
+	flash_is(&d, PART_END, 0x1000, UNCHANGED, "after the image");
 	tu_run_free(&r);
 	snprintf(spec, sizeof(spec), "sim:t31,image=%s", d.save);
-	tu_run(&r, PROG, g.part, no_config, ARGS("-q", "--usb", spec, "--board-dir", g.prj008,
-						 "verify", "-", "--offset", PART_AT_S));
+	ingt_run(&r, 1, spec, ingt.prj008, ingt.part, ARGS("verify", "-", "--offset",
+							   INGT_PART_AT_S));
 	expect_ok(&r);
 	tu_run_free(&r);
-	tu_run(&r, PROG, g.part, no_config, ARGS("-q", "--usb", spec, "--board-dir", g.prj008,
-						 "verify", "-", "--offset", "0x301235"));
+	ingt_run(&r, 1, spec, ingt.prj008, ingt.part, ARGS("verify", "-", "--offset", "0x301235"));
 	tu_assert_one_error(&r, PROG, 1, "differs");
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
 
@@ -713,25 +612,26 @@ END_TEST
 START_TEST(second_run_writes_nothing)
 {
 	struct tu_run r;
-	struct dev d1, d2;
+	struct ingt_dev d1, d2;
 	char spec[256];
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	write_part(&r, &d1, "t31", g.prj008, ARGS("-q"));
+	write_part(&r, &d1, "t31", ingt.prj008, ARGS("-q"));
 	expect_ok(&r);
 	ck_assert_uint_gt(tu_stat(d1.stats, "writes"), 0);
 	tu_run_free(&r);
 	snprintf(spec, sizeof(spec), "image=%s", d1.save);
-	ub(&r, dev_start(&d2, "t31", spec), g.prj008, ARGS("write", g.part, "--offset", PART_AT_S));
+	ub(&r, ingt_dev_start(&d2, "t31", spec), ingt.prj008,
+	   ARGS("write", ingt.part, "--offset", INGT_PART_AT_S));
 	expect_ok(&r);
 	ck_assert_uint_eq(tu_stat(d2.stats, "writes"), 0);
 	ck_assert_uint_eq(tu_stat(d2.stats, "erased_bytes"), 0);
 	ck_assert_uint_gt(tu_stat(d2.stats, "reads"), 0);
 	ck_assert_msg(tu_files_equal(d1.save, d2.save), "the second run changed the flash");
 	tu_run_free(&r);
-	dev_free(&d1);
-	dev_free(&d2);
+	ingt_dev_free(&d1);
+	ingt_dev_free(&d2);
 }
 END_TEST
 
@@ -739,20 +639,18 @@ END_TEST
 START_TEST(read_never_erases)
 {
 	struct tu_run r;
-	struct dev d;
-	char spec[256];
+	struct ingt_dev d;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	snprintf(spec, sizeof(spec), "image=%s", g.old);
-	ub(&r, dev_start(&d, "t31", spec), g.prj008, ARGS("read", "--length", "1M", "-o",
-							 "/dev/null"));
+	ub(&r, ingt_dev_with_old(&d, "t31", ""), ingt.prj008,
+	   ARGS("read", "--length", "1M", "-o", "/dev/null"));
 	expect_ok(&r);
 	ck_assert_uint_eq(tu_stat(d.stats, "chip_erases"), 0);
 	ck_assert_uint_eq(tu_stat(d.stats, "erased_bytes"), 0);
-	ck_assert_msg(tu_files_equal(d.save, g.old), "a read changed the flash");
+	ck_assert_msg(tu_files_equal(d.save, ingt.old), "a read changed the flash");
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
 
@@ -761,34 +659,35 @@ END_TEST
 START_TEST(reboot_forms)
 {
 	struct tu_run r;
-	struct dev d;
+	struct ingt_dev d;
 
-	ub(&r, dev_start(&d, "t31", "stage=burner"), NULL, ARGS("reboot"));
+	ub(&r, ingt_dev_start(&d, "t31", "stage=burner"), NULL, ARGS("reboot"));
 	expect_ok(&r);
 	ck_assert_uint_eq(tu_stat(d.stats, "reboots"), 1);
-	ck_assert_int_eq(count_in_file(d.wire, " control 40 16 "), 1);
+	ck_assert_int_eq(ingt_count_in_file(d.wire, " control 40 16 "), 1);
 	tu_run_free(&r);
-	dev_free(&d);
-	ub(&r, dev_start(&d, "t31", ""), NULL, ARGS("reboot"));
+	ingt_dev_free(&d);
+	ub(&r, ingt_dev_start(&d, "t31", ""), NULL, ARGS("reboot"));
 	tu_assert_one_error(&r, PROG, 1, "boot ROM");
 	ck_assert_uint_eq(tu_stat(d.stats, "reboots"), 0);
 	tu_run_free(&r);
-	dev_free(&d);
-	if (!g.have)
+	ingt_dev_free(&d);
+	if (!ingt.have)
 		return;
 	/* A command reboots the camera at its end, unless --no-reboot. */
-	ub(&r, dev_start(&d, "t31", ""), g.prj008, ARGS("read", "--length", "4K", "-o", "/dev/null"));
+	ub(&r, ingt_dev_start(&d, "t31", ""), ingt.prj008,
+	   ARGS("read", "--length", "4K", "-o", "/dev/null"));
 	expect_ok(&r);
-	ck_assert_int_eq(count_in_file(d.wire, " control 40 16 "), 1);
+	ck_assert_int_eq(ingt_count_in_file(d.wire, " control 40 16 "), 1);
 	tu_run_free(&r);
-	dev_free(&d);
-	ub(&r, dev_start(&d, "t31", ""), g.prj008, ARGS("--no-reboot", "read", "--length", "4K",
-							"-o", "/dev/null"));
+	ingt_dev_free(&d);
+	ub(&r, ingt_dev_start(&d, "t31", ""), ingt.prj008,
+	   ARGS("--no-reboot", "read", "--length", "4K", "-o", "/dev/null"));
 	expect_ok(&r);
-	ck_assert_int_eq(count_in_file(d.wire, " control 40 16 "), 0);
+	ck_assert_int_eq(ingt_count_in_file(d.wire, " control 40 16 "), 0);
 	ck_assert_uint_eq(tu_stat(d.stats, "reboots"), 0);
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
 
@@ -803,14 +702,6 @@ static void make_link(const char *dir, const char *name, const char *target)
 	ck_assert_msg(symlink(target, path) == 0, "symlink %s", path);
 }
 
-static void remove_tree(const char *dir)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
 START_TEST(board_dir_by_name)
 {
 	struct tu_run r;
@@ -819,21 +710,20 @@ START_TEST(board_dir_by_name)
 	size_t len;
 	uint8_t *old;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	snprintf(xdg, sizeof(xdg), "/tmp/unbrick-test-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(xdg));
+	ingt_tmpdir(xdg, sizeof(xdg));
 	snprintf(env, sizeof(env), "XDG_DATA_HOME=%s", xdg);
 	snprintf(dir, sizeof(dir), "%s/unbrick", xdg);
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
 	snprintf(dir, sizeof(dir), "%s/unbrick/ingenic", xdg);
 	ck_assert_int_eq(mkdir(dir, 0755), 0);
-	make_link(dir, "myboard", g.prj008);
-	snprintf(spec, sizeof(spec), "sim:t31,image=%s", g.old);
+	make_link(dir, "myboard", ingt.prj008);
+	snprintf(spec, sizeof(spec), "sim:t31,image=%s", ingt.old);
 	tu_run(&r, PROG, NULL, env_v, ARGS("-q", "--usb", spec, "--board-dir", "myboard", "read",
 					  "--length", "4K"));
 	expect_ok(&r);
-	old = tu_read_file(g.old, &len);
+	old = tu_read_file(ingt.old, &len);
 	ck_assert_uint_eq(r.outlen, 4096);
 	ck_assert_msg(!memcmp(r.out, old, 4096), "the read differs from the flash");
 	free(old);
@@ -853,45 +743,31 @@ START_TEST(board_dir_by_name)
 		      "directory: %s", r.err);
 	ck_assert_uint_eq(r.outlen, 0);
 	tu_run_free(&r);
-	remove_tree(xdg);
+	ingt_remove_tree(xdg);
 }
 END_TEST
-
-static void copy_file(const char *from_dir, const char *name, const char *to_dir)
-{
-	char a[600], b[600];
-	size_t len;
-	uint8_t *data;
-
-	snprintf(a, sizeof(a), "%s/%s", from_dir, name);
-	snprintf(b, sizeof(b), "%s/%s", to_dir, name);
-	data = tu_read_file(a, &len);
-	tu_write_file(b, data, len);
-	free(data);
-}
 
 /* board export prj008 -o FILE; ginfo, spl, uboot and that file write as the blobs do. */
 START_TEST(exported_board_file_works_the_same)
 {
 	struct tu_run r;
-	struct dev d1, d2;
+	struct ingt_dev d1, d2;
 	char top[64], set[128], ini[160];
 	size_t len;
 	char *text;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	snprintf(top, sizeof(top), "/tmp/unbrick-test-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(top));
+	ingt_tmpdir(top, sizeof(top));
 	snprintf(set, sizeof(set), "%s/cam", top);
 	ck_assert_int_eq(mkdir(set, 0755), 0);
 	snprintf(ini, sizeof(ini), "%s/board.ini", set);
-	tu_run(&r, PROG, NULL, no_config, ARGS("board", "export", g.prj008, "-o", ini));
+	tu_run(&r, PROG, NULL, ingt_no_config, ARGS("board", "export", ingt.prj008, "-o", ini));
 	expect_ok(&r);
 	ck_assert_uint_eq(r.outlen, 0);
 	tu_run_free(&r);
 	/* without -o, the same text on stdout */
-	tu_run(&r, PROG, NULL, no_config, ARGS("board", "export", g.prj008));
+	tu_run(&r, PROG, NULL, ingt_no_config, ARGS("board", "export", ingt.prj008));
 	expect_ok(&r);
 	text = (char *)tu_read_file(ini, &len);
 	ck_assert_uint_eq(r.outlen, len);
@@ -899,11 +775,11 @@ START_TEST(exported_board_file_works_the_same)
 	ck_assert_msg(strstr(text, "[partition rootfs]"), "%s", text);
 	free(text);
 	tu_run_free(&r);
-	copy_file(g.prj008, "ginfo.bin", set);
-	copy_file(g.prj008, "spl.bin", set);
-	copy_file(g.prj008, "uboot.bin", set);
-	copy_file(g.data, "spiflashinfo.cfg", top);  /* looked for in the set's parent */
-	write_part(&r, &d1, "t31", g.prj008, ARGS("-q", "--erase", "partition"));
+	ingt_copy_file(ingt.prj008, "ginfo.bin", set);
+	ingt_copy_file(ingt.prj008, "spl.bin", set);
+	ingt_copy_file(ingt.prj008, "uboot.bin", set);
+	ingt_copy_file(ingt.data, "spiflashinfo.cfg", top);  /* looked for in the set's parent */
+	write_part(&r, &d1, "t31", ingt.prj008, ARGS("-q", "--erase", "partition"));
 	expect_ok(&r);
 	tu_run_free(&r);
 	write_part(&r, &d2, "t31", set, ARGS("-q", "--erase", "partition"));
@@ -911,9 +787,132 @@ START_TEST(exported_board_file_works_the_same)
 	tu_run_free(&r);
 	ck_assert_msg(tu_files_equal(d1.save, d2.save), "the board file writes otherwise");
 	ck_assert_uint_eq(tu_stat(d1.stats, "erased_bytes"), tu_stat(d2.stats, "erased_bytes"));
-	dev_free(&d1);
-	dev_free(&d2);
-	remove_tree(top);
+	ingt_dev_free(&d1);
+	ingt_dev_free(&d2);
+	ingt_remove_tree(top);
+}
+END_TEST
+
+/* The backup holds the old flash at [at, at + len): nothing more, nothing less. */
+static void backup_is_old(const char *backup, size_t at, size_t len)
+{
+	size_t blen, olen;
+	uint8_t *b = tu_read_file(backup, &blen);
+	uint8_t *old = tu_read_file(ingt.old, &olen);
+
+	ck_assert_msg(blen == len, "backup of %zu bytes, want %zu", blen, len);
+	ck_assert_msg(!memcmp(b, old + at, len), "the backup is not the old flash at 0x%zx", at);
+	free(b);
+	free(old);
+}
+
+START_TEST(backup_holds_what_the_write_changes)
+{
+	/* prj008: 32 KiB erase blocks; rootfs from 0x2C0000 to the end */
+	const size_t block = 0x8000, lo = INGT_PART_AT / block * block,
+		     hi = (PART_END + block - 1) / block * block;
+	struct tu_run r;
+	struct ingt_dev d;
+	char bk[64];
+
+	if (!ingt.have)
+		return;
+	tu_tmpfile(bk, sizeof(bk));
+	unlink(bk);
+	write_part(&r, &d, "t31", ingt.prj008, ARGS("--erase", "range", "--backup", bk));
+	expect_ok(&r);
+	backup_is_old(bk, lo, hi - lo);
+	flash_is(&d, INGT_PART_AT, INGT_PART_LEN, IMAGE, "the image");
+	tu_run_free(&r);
+	ingt_dev_free(&d);
+	unlink(bk);
+	write_part(&r, &d, "t31", ingt.prj008, ARGS("--erase", "partition", "--backup", bk));
+	expect_ok(&r);
+	backup_is_old(bk, 0x2C0000, INGT_FLASH - 0x2C0000);
+	tu_run_free(&r);
+	ingt_dev_free(&d);
+	unlink(bk);
+	/* the chip is erased at INIT, before anything could be read */
+	write_part(&r, &d, "t31", ingt.prj008,
+		   ARGS("--erase", "chip", "--force-bootloader", "--backup", bk));
+	ck_assert_msg(r.status == 2, "exit %d: %s", r.status, r.err);
+	ck_assert_msg(strstr(r.err, "--backup") && tu_count_lines(r.err) == 1, "%s", r.err);
+	ck_assert_msg(ingt_untouched(&d), "the camera was touched");
+	ck_assert_int_ne(access(bk, F_OK), 0);
+	tu_run_free(&r);
+	ingt_dev_free(&d);
+}
+END_TEST
+
+START_TEST(unknown_flash_id_is_a_warning)
+{
+	struct tu_run r;
+	struct ingt_dev d;
+
+	if (!ingt.have)
+		return;
+	ub(&r, ingt_dev_with_old(&d, "t31", "jedec=0x123456"), ingt.prj008,
+	   ARGS("read", "--length", "64K", "-o", "-"));
+	expect_ok(&r);
+	ck_assert_msg(strstr(r.err, "warning") && strstr(r.err, "0x123456") &&
+		      strstr(r.err, "spiflashinfo.cfg"), "no warning: %s", r.err);
+	ck_assert_uint_eq(r.outlen, 64 * 1024);
+	tu_run_free(&r);
+	ingt_dev_free(&d);
+}
+END_TEST
+
+/* A board set of prj008's boot files and its exported board.ini, edited by sed expression edit. */
+static void edited_set(char *top, size_t len, char *set, size_t setlen, const char *edit)
+{
+	char ini[200], cmd[512];
+	struct tu_run r;
+
+	ingt_tmpdir(top, len);
+	snprintf(set, setlen, "%s/cam", top);
+	ck_assert_int_eq(mkdir(set, 0755), 0);
+	snprintf(ini, sizeof(ini), "%s/board.ini", set);
+	tu_run(&r, PROG, NULL, ingt_no_config, ARGS("board", "export", ingt.prj008, "-o", ini));
+	expect_ok(&r);
+	tu_run_free(&r);
+	snprintf(cmd, sizeof(cmd), "sed -i '%s' %s", edit, ini);
+	ck_assert_int_eq(system(cmd), 0);
+	ingt_copy_file(ingt.prj008, "ginfo.bin", set);
+	ingt_copy_file(ingt.prj008, "spl.bin", set);
+	ingt_copy_file(ingt.prj008, "uboot.bin", set);
+	ingt_copy_file(ingt.data, "spiflashinfo.cfg", top);
+}
+
+START_TEST(older_command_layout)
+{
+	struct tu_run r;
+	struct ingt_dev d;
+	char top[64], set[128];
+
+	if (!ingt.have)
+		return;
+	edited_set(top, sizeof(top), set, sizeof(set),
+		   "s/^command_layout = 64/command_layout = 32/");
+	/* a board file for the older build against a newer burner: caught, not written astray */
+	write_part(&r, &d, "t31", set, ARGS("-q"));
+	ck_assert_msg(r.status != 0, "a 32-bit command to a 64-bit burner passed: %s", r.err);
+	ingt_dev_free(&d);
+	tu_run_free(&r);
+	/* a burner of the older build, and a board file that says so */
+	ub(&r, ingt_dev_with_old(&d, "t31", "layout=32"), set,
+	   ARGS("write", ingt.part, "--offset", INGT_PART_AT_S));
+	expect_ok(&r);
+	flash_is(&d, INGT_PART_AT, INGT_PART_LEN, IMAGE, "the image");
+	flash_is(&d, PART_END, INGT_FLASH - PART_END, UNCHANGED, "after the image");
+	tu_run_free(&r);
+	ingt_dev_free(&d);
+	/* the wrong pairing mis-addresses: the CRC comparison after the write says so */
+	ub(&r, ingt_dev_with_old(&d, "t31", "layout=32"), ingt.prj008,
+	   ARGS("write", ingt.part, "--offset", INGT_PART_AT_S));
+	ck_assert_msg(r.status != 0, "a 64-bit command to a 32-bit burner passed: %s", r.err);
+	tu_run_free(&r);
+	ingt_dev_free(&d);
+	ingt_remove_tree(top);
 }
 END_TEST
 
@@ -922,12 +921,12 @@ START_TEST(board_dir_from_a_config_profile)
 	struct tu_run r;
 	char conf[64], text[700];
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	snprintf(text, sizeof(text), "[board cam]\nboard-dir = %s\n", g.prj008);
+	snprintf(text, sizeof(text), "[board cam]\nboard-dir = %s\n", ingt.prj008);
 	tu_text_file(conf, sizeof(conf), text);
-	tu_run(&r, PROG, NULL, no_config, ARGS("-q", "-c", conf, "-b", "cam", "--usb", "sim:t31",
-					       "read", "--length", "4K"));
+	tu_run(&r, PROG, NULL, ingt_no_config, ARGS("-q", "-c", conf, "-b", "cam", "--usb",
+						    "sim:t31", "read", "--length", "4K"));
 	expect_ok(&r);
 	ck_assert_uint_eq(r.outlen, 4096);
 	tu_run_free(&r);
@@ -941,17 +940,18 @@ END_TEST
 START_TEST(gpio_from_the_rom)
 {
 	struct tu_run r;
-	struct dev d;
+	struct ingt_dev d;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	ub(&r, dev_start(&d, "t31", ""), g.prj008, ARGS("-q", "--gpio", "PB17=high", "boot", "t31"));
+	ub(&r, ingt_dev_start(&d, "t31", ""), ingt.prj008,
+	   ARGS("-q", "--gpio", "PB17=high", "boot", "t31"));
 	expect_ok(&r);
 	ck_assert_msg(tu_file_has(d.trace, "gpio poke 0xb0011") &&
 		      tu_file_has(d.trace, "= 0x00020000"), "no poke of PB17");
 	ck_assert_msg(!tu_file_has(d.trace, "gpio poke 0xb0010"), "a poke of port A");
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
 
@@ -978,11 +978,11 @@ START_TEST(other_boards_read)
 {
 	struct tu_run r;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
-	read_matches("t20", g.t20, g.old, "1M", MIB);
-	read_matches("t41", g.t41, g.old, "64K", 64 * 1024);
-	ub(&r, "sim:t31", g.mmc0, ARGS("-q", "read", "--length", "4K"));
+	read_matches("t20", ingt.t20, ingt.old, "1M", INGT_MIB);
+	read_matches("t41", ingt.t41, ingt.old, "64K", 64 * 1024);
+	ub(&r, "sim:t31", ingt.mmc0, ARGS("-q", "read", "--length", "4K"));
 	expect_ok(&r);
 	ck_assert_uint_eq(r.outlen, 4096);
 	ck_assert_msg(r.out[0] == 0 && !memcmp(r.out, r.out + 1, r.outlen - 1),
@@ -999,36 +999,32 @@ END_TEST
 START_TEST(nor_above_16m)
 {
 	struct tu_run r;
-	struct dev d;
+	struct ingt_dev d;
 	char big[64], more[128];
 	size_t len;
-	uint8_t *flash, *part;
+	uint8_t *flash;
 
-	if (!g.have)
+	if (!ingt.have)
 		return;
 	tu_tmpfile(big, sizeof(big));
-	tu_random_file(big, 32 * MIB, 4);
+	tu_random_file(big, 32 * INGT_MIB, 4);
 	snprintf(more, sizeof(more), "flash=32M,jedec=0xef4019,image=%s", big);
-	ub(&r, dev_start(&d, "t31", more), g.prj008, ARGS("-q", "read", "--offset", "0x1800000",
-							 "--length", "64K"));
+	ub(&r, ingt_dev_start(&d, "t31", more), ingt.prj008,
+	   ARGS("-q", "read", "--offset", "0x1800000", "--length", "64K"));
 	expect_ok(&r);
 	flash = tu_read_file(big, &len);
 	ck_assert_uint_eq(r.outlen, 64 * 1024);
 	ck_assert_msg(!memcmp(r.out, flash + 0x1800000, r.outlen), "the read above 16 MiB wraps");
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 	free(flash);
-	ub(&r, dev_start(&d, "t31", more), g.prj008, ARGS("-q", "write", g.part, "--offset",
-							 "0x1800000"));
+	ub(&r, ingt_dev_start(&d, "t31", more), ingt.prj008,
+	   ARGS("-q", "write", ingt.part, "--offset", "0x1800000"));
 	unlink(big);
 	expect_ok(&r);
-	flash = tu_read_file(d.save, &len);
-	part = tu_read_file(g.part, &len);
-	ck_assert_msg(!memcmp(flash + 0x1800000, part, PART_LEN), "not written at 24 MiB");
-	free(flash);
-	free(part);
+	ck_assert_msg(ingt_holds_part(&d, 0x1800000), "not written at 24 MiB");
 	tu_run_free(&r);
-	dev_free(&d);
+	ingt_dev_free(&d);
 }
 END_TEST
 
@@ -1037,7 +1033,7 @@ static Suite *suite(void)
 	Suite *s = suite_create(PROG);
 	TCase *tc = tcase_create("end to end");
 
-	tcase_add_unchecked_fixture(tc, shared_setup, shared_teardown);
+	tcase_add_unchecked_fixture(tc, shared_setup, ingt_remove_files);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, info_table);
 	tcase_add_test(tc, list_and_detect);
@@ -1058,6 +1054,9 @@ static Suite *suite(void)
 	tcase_add_test(tc, gpio_from_the_rom);
 	tcase_add_test(tc, other_boards_read);
 	tcase_add_test(tc, nor_above_16m);
+	tcase_add_test(tc, backup_holds_what_the_write_changes);
+	tcase_add_test(tc, unknown_flash_id_is_a_warning);
+	tcase_add_test(tc, older_command_layout);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -438,3 +438,17 @@ void tu_add_cases(TCase *tc, const struct tu_case *cases, size_t n)
 	for (size_t i = 0; i < n; i++)
 		tcase_add_loop_test(tc, *cases[i].test, 0, cases[i].variants);
 }
+
+int tu_corpus_main(const char *name, const struct tu_case *cases, size_t n, SFun setup,
+		   SFun teardown)
+{
+	Suite *s = suite_create(name);
+	TCase *tc = tcase_create("corpus");
+
+	if (setup || teardown)
+		tcase_add_unchecked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tu_add_cases(tc, cases, n);
+	suite_add_tcase(s, tc);
+	return tu_main(s);
+}

@@ -112,5 +112,12 @@ struct tu_case {
 	int variants;
 };
 void tu_add_cases(TCase *tc, const struct tu_case *cases, size_t n);
+/*
+ * main() of a hostile corpus: suite "name" with one case "corpus" (60 s a
+ * test) of the cases, setup and teardown its unchecked fixture (or NULL);
+ * runs it and returns main's exit status.
+ */
+int tu_corpus_main(const char *name, const struct tu_case *cases, size_t n, SFun setup,
+		   SFun teardown);
 
 #endif

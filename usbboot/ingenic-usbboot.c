@@ -196,7 +196,8 @@ static const struct ub_opt options[] = {
 };
 
 static const struct ub_optset optset = {
-	PROG, UB_SHARE_JSON | UB_SHARE_OUTPUT | UB_SHARE_RANGE | UB_SHARE_FORCE_BOOTLOADER,
+	PROG, UB_SHARE_JSON | UB_SHARE_OUTPUT | UB_SHARE_RANGE | UB_SHARE_BACKUP |
+	UB_SHARE_FORCE_BOOTLOADER,
 	options, apply_option,
 };
 
@@ -763,6 +764,13 @@ static int to_output(struct run *r, uint64_t at, const uint8_t *data, size_t len
 	return ub_session_sink(&r->s, data, len, &r->s.err);
 }
 
+static int to_backup(struct run *r, uint64_t at, const uint8_t *data, size_t len, uint32_t crc)
+{
+	(void)at;
+	(void)crc;
+	return ub_session_backup_sink(&r->s, data, len, &r->s.err);
+}
+
 static int flash_range(struct run *r, uint64_t *offset, uint64_t *len)
 {
 	uint64_t size = r->flash_size ? r->flash_size : UINT64_MAX;
@@ -953,7 +961,12 @@ static int check_write(struct ub_session *s)
 	if (uses_mmc(&r->board))
 		return ub_fail(&s->err, UB_EUSAGE, "the board writes an eMMC: this program writes SFC "
 			       "NOR only for now (read works)");
-	return validate_write(r, board_flash_size(r), 0);
+	if (validate_write(r, board_flash_size(r), 0) < 0)
+		return -1;
+	if (s->common.backup && r->o.erase == INGENIC_ERASE_CHIP)
+		return ub_fail(&s->err, UB_EUSAGE, "--backup cannot go with --erase chip: the burner "
+			       "erases at INIT, before anything can be read; run 'read' first");
+	return ub_session_open_backup(s, s->common.backup);
 }
 
 struct plan {
@@ -1074,6 +1087,37 @@ static int write_plan(struct run *r, const struct plan *p, uint64_t *skipped_byt
 	return rc;
 }
 
+/* Where the write changes the flash: its blocks, or the partitions it erases whole. */
+static void changed_span(const struct run *r, const struct plan *p, uint64_t *lo, uint64_t *hi)
+{
+	const struct ingenic_nor_part *first, *last;
+
+	*lo = p->start;
+	*hi = p->end;
+	if (r->o.erase != INGENIC_ERASE_PARTITION)
+		return;
+	first = part_at(r, p->start, p->flash);
+	last = part_at(r, p->end - 1, p->flash);
+	if (first && first->offset < *lo)
+		*lo = first->offset;
+	if (last && part_end(last, p->flash) > *hi)
+		*hi = part_end(last, p->flash);
+}
+
+/* --backup: what the write will change, complete and synced before the first write. */
+static int backup(struct run *r, const struct plan *p)
+{
+	uint64_t lo, hi;
+
+	if (!r->s.backup_open)
+		return 0;
+	changed_span(r, p, &lo, &hi);
+	ub_info(&r->s.log, "backing up 0x%" PRIx64 "-0x%" PRIx64 " to %s", lo, hi, r->s.backup.path);
+	if (read_span(r, lo, hi - lo, "backup", to_backup) < 0)
+		return -1;
+	return ub_session_commit_backup(&r->s);
+}
+
 static const char *erase_words(const struct run *r)
 {
 	if (r->o.erase == INGENIC_ERASE_CHIP)
@@ -1133,8 +1177,9 @@ static int cmd_write(struct ub_session *s)
 	if (set_up_burner(r) < 0)
 		return -1;
 	make_plan(r, &p);
-	if (ingenic_set_length(r->dev, (uint32_t)s->in.size, &s->err) < 0)
-		return -1;
+	if (backup(r, &p) < 0 || ingenic_set_length(r->dev, (uint32_t)s->in.size, &s->err) < 0)
+		return s->err.status == UB_EINTR ?
+		       ub_session_stopped(s, "interrupted while backing up; nothing was written") : -1;
 	ub_info(&s->log, "writing %s at 0x%" PRIx64 " (%" PRIu64 " bytes); %s", s->in.name, p.lo,
 		s->in.size, erase_words(r));
 	if (ub_input_rewind(&s->in, &s->err) < 0 || write_plan(r, &p, &skipped) < 0)
@@ -1161,7 +1206,7 @@ static const struct ub_command commands[] = {
 	{ "read", "[-o FILE]", "read the flash, every READ's CRC checked", 0, 0,
 	  "output offset length", 0, check_read, cmd_read },
 	{ "write", "FILE|-", "write an image at --offset, then compare the flash's CRCs", 1, 1,
-	  "offset erase no-verify force-bootloader", 0, check_write, cmd_write },
+	  "offset erase no-verify backup force-bootloader", 0, check_write, cmd_write },
 	{ "verify", "FILE|-", "compare the flash's CRCs with an image at --offset", 1, 1, "offset", 0,
 	  check_verify, cmd_verify },
 	{ "reboot", "", "reboot a camera whose burner runs (left by --no-reboot)", 0, 0, "", 0, NULL,
