@@ -862,10 +862,26 @@ START_TEST(unknown_flash_id_is_a_warning)
 }
 END_TEST
 
-/* A board set of prj008's boot files and its exported board.ini, edited by sed expression edit. */
-static void edited_set(char *top, size_t len, char *set, size_t setlen, const char *edit)
+/* Replace the first `from` in the text file at path by `to`. */
+static void edit_file(const char *path, const char *from, const char *to)
 {
-	char ini[200], cmd[512];
+	size_t len;
+	char *text = (char *)tu_read_file(path, &len), *at = strstr(text, from);
+	FILE *f;
+
+	ck_assert_msg(at != NULL, "%s has no '%s'", path, from);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+	ck_assert_int_eq(fclose(f), 0);
+	free(text);
+}
+
+/* A board set of prj008's boot files and its exported board.ini, with from replaced by to. */
+static void edited_set(char *top, size_t len, char *set, size_t setlen, const char *from,
+		       const char *to)
+{
+	char ini[200];
 	struct tu_run r;
 
 	ingt_tmpdir(top, len);
@@ -875,8 +891,7 @@ static void edited_set(char *top, size_t len, char *set, size_t setlen, const ch
 	tu_run(&r, PROG, NULL, ingt_no_config, ARGS("board", "export", ingt.prj008, "-o", ini));
 	expect_ok(&r);
 	tu_run_free(&r);
-	snprintf(cmd, sizeof(cmd), "sed -i '%s' %s", edit, ini);
-	ck_assert_int_eq(system(cmd), 0);
+	edit_file(ini, from, to);
 	ingt_copy_file(ingt.prj008, "ginfo.bin", set);
 	ingt_copy_file(ingt.prj008, "spl.bin", set);
 	ingt_copy_file(ingt.prj008, "uboot.bin", set);
@@ -891,8 +906,8 @@ START_TEST(older_command_layout)
 
 	if (!ingt.have)
 		return;
-	edited_set(top, sizeof(top), set, sizeof(set),
-		   "s/^command_layout = 64/command_layout = 32/");
+	edited_set(top, sizeof(top), set, sizeof(set), "\ncommand_layout = 64\n",
+		   "\ncommand_layout = 32\n");
 	/* a board file for the older build against a newer burner: caught, not written astray */
 	write_part(&r, &d, "t31", set, ARGS("-q"));
 	ck_assert_msg(r.status != 0, "a 32-bit command to a 64-bit burner passed: %s", r.err);
