@@ -675,6 +675,24 @@ START_TEST(burner_request_stalled)
 }
 END_TEST
 
+/* A flash that does not answer its id: stopped before anything is set up or written. */
+START_TEST(no_flash_answers)
+{
+	static const char *const ids[] = { "jedec=0x000000", "jedec=0xffffff" };
+	struct ingt_dev d;
+	struct tu_run r;
+
+	if (!ingt.have)
+		return;
+	ub(&r, ingt_dev_with_old(&d, "t31", ids[_i]), ingt.prj008, NULL,
+	   ARGS("write", "@IMAGE", "--offset", INGT_PART_AT_S));
+	assert_error(&r, 3, "reads no SPI NOR");
+	ck_assert_msg(ingt_nothing_written(&d), "the camera was set up or written");
+	tu_run_free(&r);
+	ingt_dev_free(&d);
+}
+END_TEST
+
 /* A chip erase (14 s on sim:t31) that outlasts --timeout. */
 START_TEST(busy_beyond_timeout)
 {
@@ -899,6 +917,7 @@ static const struct tu_case corpus[] = {
 	{ &bad_crc_is_reported, 1 },
 	{ &burner_request_unanswered, VARIANTS(request_cases) },
 	{ &burner_request_stalled, 1 },
+	{ &no_flash_answers, 2 },
 	{ &busy_beyond_timeout, 1 },
 	{ &signal_during_write_then_resume, VARIANTS(stop_signals) },
 	{ &signal_during_read_leaves_no_file, 1 },

@@ -496,6 +496,10 @@ static int set_up_burner(struct run *r)
 	if (!mmc) {
 		if (ingenic_flash_id(r->dev, &r->jedec, &r->s.err) < 0)
 			return -1;
+		if (r->jedec == 0 || r->jedec == 0xFFFFFF)
+			return ub_fail(&r->s.err, UB_ENODEV, "the burner reads no SPI NOR (id %06" PRIx32
+				       "): the board's POLICY may not pick SFC NOR, or the flash does not "
+				       "answer (a short left on its pins?)", r->jedec);
 		fit_flash(r);
 		if (is_command(&r->s, "write") && validate_write(r, r->flash_size, 1) < 0)
 			return -1;
