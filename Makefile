@@ -131,7 +131,8 @@ LIB_SRCS += uart/port.c uart/port_tty.c uart/net.c uart/port_tcp.c uart/port_rfc
 LIB_SRCS += uart/reset.c uart/gx.c uart/xmodem.c uart/w800_image.c uart/w800.c uart/ecr6600.c
 LIB_SRCS += usbboot/usb.c usbboot/usb_sim.c usbboot/ingenic_board.c usbboot/ingenic.c
 LIB_SRCS += sim/sim_file.c sim/sim_bk72xx.c sim/sim_gx.c sim/sim_w800.c sim/sim_ecr6600.c sim/sim_uart.c sim/sim_uart_models.c \
-	sim/sim_uart_pty.c sim/sim_uart_step.c sim/sim_usb.c sim/sim_usb_models.c sim/sim_ingenic.c
+	sim/sim_uart_pty.c sim/sim_uart_step.c sim/sim_usb.c sim/sim_usb_models.c sim/sim_ingenic.c \
+	sim/sim_ch341a.c
 LIB_SRCS += $(BACKEND_SRCS)
 LIB := $(B)/libunbrick.a
 MANPAGES := $(sort $(wildcard Documentation/*.1)) Documentation/unbrick.conf.5

@@ -41,6 +41,11 @@
  * NOR flash (§1.3, §1.4, §5)
  *   - Each command acts when CS rises (SPIFlash.md). Frames may be longer
  *     than the command (hid_download_py sends WRSR in 64-byte frames, §1.5).
+ *   - A frame may come in pieces (bk_sim_select, bk_sim_shift: a CH341A
+ *     sends one in USB packets): model time passes between them, and a
+ *     status read sees WIP as of each byte. CEN falling while CS is low
+ *     drops the frame: the chip is in reset, nothing acts when CS rises.
+ *     Bytes clocked while CS is high take their time and reach nothing.
  *   - While WIP=1 only 05/35/15 are answered; every other known command is
  *     ignored and counted in stats.rejected. Status reads are continuous and
  *     re-evaluated per byte (the Arduino sketch polls with CS held low).
@@ -205,7 +210,9 @@ enum chip_state {
 
 /* Decoding state of the current CS-low frame. */
 struct frame {
-	uint64_t t0;          /* model time when CS fell */
+	uint64_t t0;          /* model time when the current shift began */
+	size_t pos0;          /* frame position at that time */
+	int open;             /* CS is low */
 	uint32_t hz;
 	uint64_t ns_quot;     /* 8 bits / hz as quotient and remainder, */
 	uint64_t ns_rem;      /* so byte times stay exact without overflow */
@@ -906,13 +913,15 @@ fail:
 
 /* ---------------------------------------------------------------- time */
 
+/* When byte `bytes` of the frame starts, counted in the current shift (which began at pos0). */
 static uint64_t frame_time(const struct bk_sim *s, uint64_t bytes)
 {
 	const struct frame *fr = &s->fr;
+	uint64_t n = bytes - fr->pos0;
 
 	if (!fr->hz)
 		return fr->t0;
-	return fr->t0 + bytes * fr->ns_quot + bytes * fr->ns_rem / fr->hz;
+	return fr->t0 + n * fr->ns_quot + n * fr->ns_rem / fr->hz;
 }
 
 /* Let a finished program/erase/WRSR end: WIP and WEL clear. */
@@ -939,6 +948,7 @@ void bk_sim_set_cen(struct bk_sim *s, int level)
 {
 	if (!level) {
 		s->state = CHIP_RESET;
+		s->fr.in_flash = 0;   /* an open frame is lost: nothing at CS rising */
 		return;
 	}
 	if (s->state != CHIP_RESET)
@@ -1277,19 +1287,15 @@ static uint8_t sample_late(uint8_t b, uint8_t *prev)
 	return seen;
 }
 
-static void frame_begin(struct bk_sim *s, uint32_t clock_hz, int mode)
+/* CS falls: a new frame, decoded in SPI mode `mode`. */
+static void frame_open(struct bk_sim *s, int mode)
 {
 	struct frame *fr = &s->fr;
-	const uint64_t bit8_ns = 8000000000ull;
 
-	fr->t0 = s->now_ns;
-	fr->hz = clock_hz;
-	fr->ns_quot = clock_hz ? bit8_ns / clock_hz : 0;
-	fr->ns_rem = clock_hz ? bit8_ns % clock_hz : 0;
+	fr->open = 1;
 	fr->pos = 0;
 	fr->ignored = 0;
 	fr->late_sampling = (mode & 3) == 1 || (mode & 3) == 2;
-	fr->overclocked = s->maxclock_hz && clock_hz > s->maxclock_hz;
 	fr->prev_in = fr->prev_out = 0;
 	fr->op = 0;
 	fr->addr = 0;
@@ -1297,6 +1303,20 @@ static void frame_begin(struct bk_sim *s, uint32_t clock_hz, int mode)
 		s->state = CHIP_FLASH;
 	fr->in_flash = s->state == CHIP_FLASH;
 	s->stats.frames++;
+}
+
+/* The clock of the bytes shifted from now on (it may change within a frame). */
+static void shift_begin(struct bk_sim *s, uint32_t clock_hz)
+{
+	struct frame *fr = &s->fr;
+	const uint64_t bit8_ns = 8000000000ull;
+
+	fr->t0 = s->now_ns;
+	fr->pos0 = fr->pos;
+	fr->hz = clock_hz;
+	fr->ns_quot = clock_hz ? bit8_ns / clock_hz : 0;
+	fr->ns_rem = clock_hz ? bit8_ns % clock_hz : 0;
+	fr->overclocked = s->maxclock_hz && clock_hz > s->maxclock_hz;
 }
 
 static void chip_input(struct bk_sim *s, const uint8_t *tx, uint8_t *in,
@@ -1337,12 +1357,20 @@ static void keep_pace(const struct bk_sim *s)
 	nanosleep(&ts, NULL);
 }
 
-void bk_sim_transfer(struct bk_sim *s, const uint8_t *tx, uint8_t *rx,
-		     size_t len, uint32_t clock_hz, int mode)
+/* CS rises: the frame's command takes effect. */
+static void frame_close(struct bk_sim *s)
+{
+	s->fr.open = 0;
+	if (s->fr.in_flash)
+		flash_commit(s);
+	keep_pace(s);
+}
+
+/* Bytes of the open frame, in chunks. */
+static void frame_shift(struct bk_sim *s, const uint8_t *tx, uint8_t *rx, size_t len)
 {
 	uint8_t in[FRAME_CHUNK], out[FRAME_CHUNK];
 
-	frame_begin(s, clock_hz, mode);
 	for (size_t done = 0; done < len;) {
 		size_t n = len - done < FRAME_CHUNK ? len - done : FRAME_CHUNK;
 
@@ -1355,10 +1383,41 @@ void bk_sim_transfer(struct bk_sim *s, const uint8_t *tx, uint8_t *rx,
 		done += n;
 	}
 	s->stats.bytes_clocked += len;
-	s->now_ns = frame_time(s, len);
-	if (s->fr.in_flash)
-		flash_commit(s);
+}
+
+void bk_sim_select(struct bk_sim *s, int level)
+{
+	if (!level && !s->fr.open)
+		frame_open(s, 0);
+	else if (level && s->fr.open)
+		frame_close(s);
+}
+
+void bk_sim_shift(struct bk_sim *s, const uint8_t *tx, uint8_t *rx, size_t len,
+		  uint32_t clock_hz)
+{
+	shift_begin(s, clock_hz);
+	if (s->fr.open) {
+		frame_shift(s, tx, rx, len);
+		s->now_ns = frame_time(s, s->fr.pos);
+	} else {
+		if (rx)   /* CS high: the chip does not drive MISO (0x00, see the header) */
+			memset(rx, 0, len);
+		s->now_ns = frame_time(s, s->fr.pos + len);
+	}
 	keep_pace(s);
+}
+
+void bk_sim_transfer(struct bk_sim *s, const uint8_t *tx, uint8_t *rx,
+		     size_t len, uint32_t clock_hz, int mode)
+{
+	if (s->fr.open)
+		frame_close(s);
+	frame_open(s, mode);
+	shift_begin(s, clock_hz);
+	frame_shift(s, tx, rx, len);
+	s->now_ns = frame_time(s, s->fr.pos);
+	frame_close(s);
 }
 
 void bk_sim_delay(struct bk_sim *s, uint64_t ns)

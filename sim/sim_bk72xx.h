@@ -56,6 +56,20 @@ void bk_sim_set_cen(struct bk_sim *sim, int level);
 void bk_sim_transfer(struct bk_sim *sim, const uint8_t *tx, uint8_t *rx,
 		     size_t len, uint32_t clock_hz, int mode);
 
+/*
+ * The same frame in pieces, as an adapter that streams it delivers it:
+ * bk_sim_select(sim, 0) lowers CS (a new frame, SPI mode 0), each
+ * bk_sim_shift clocks len more bytes of it at clock_hz (the frame's state
+ * and model time carry over between calls), bk_sim_select(sim, 1) raises CS
+ * and the command takes effect. Selecting a selected chip, or releasing a
+ * released one, changes nothing. Bytes shifted while CS is high take their
+ * time, reach no command, and read 0x00. bk_sim_transfer is select, one
+ * shift, release (it first ends a frame left open).
+ */
+void bk_sim_select(struct bk_sim *sim, int level);
+void bk_sim_shift(struct bk_sim *sim, const uint8_t *tx, uint8_t *rx, size_t len,
+		  uint32_t clock_hz);
+
 /* The host waited ns nanoseconds: advance model time. */
 void bk_sim_delay(struct bk_sim *sim, uint64_t ns);
 

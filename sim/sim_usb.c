@@ -15,7 +15,9 @@
  *     0.3 ms each, the capture's host included).
  * A device that NAKs (busy, or slower than the bus) makes the transfer end
  * when the device is done, or at the host's timeout. pace=0: the bus takes
- * no time; the device's own times stay.
+ * no time; the device's own times stay. A model with own_bus set (a
+ * full-speed device: sim/sim_ch341a.c) gets none of the above: its done and
+ * ready times are the whole cost of its transfers.
  *
  * wire=FILE (the runner's, as pace=): a line per transfer the host makes,
  * written as it completes; the format is in sim_usb.h.
@@ -58,9 +60,14 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
 
 static uint64_t bulk_ns(const struct usb_sim *s, size_t len)
 {
-	if (!s->pace)
+	if (!s->pace || s->model->own_bus)
 		return 0;
 	return BULK_START_NS + (len + HS_PACKET - 1) / HS_PACKET * HS_PACKET_NS;
+}
+
+static uint64_t control_ns(const struct usb_sim *s)
+{
+	return s->pace && !s->model->own_bus ? CONTROL_NS : 0;
 }
 
 /* ----------------------------------------------------- the model's clock */
@@ -303,13 +310,13 @@ static enum usb_sim_status control(struct usb_sim *s, const struct usb_sim_setup
 	start = s->now;
 	deadline = add_sat(start, timeout_ns);
 	if (!s->model->control)
-		return finish_at(s, start + (s->pace ? CONTROL_NS : 0), deadline, USB_SIM_STALL);
+		return finish_at(s, start + control_ns(s), deadline, USB_SIM_STALL);
 	st = s->model->control(s->dev, start, setup, data, &got, &done);
 	if (st == USB_SIM_GONE)
 		return st;
 	if (st == USB_SIM_TIMEOUT)
 		done = NEVER;
-	st = finish_at(s, max_u64(done, start + (s->pace ? CONTROL_NS : 0)), deadline, st);
+	st = finish_at(s, max_u64(done, start + control_ns(s)), deadline, st);
 	if (st == USB_SIM_OK)
 		*actual = got > setup->wLength ? setup->wLength : got;
 	return st;

@@ -128,6 +128,12 @@ struct usb_sim_model {
 	void (*advance)(void *dev, uint64_t now_ns);
 	/* Write save=, stats=, close trace=, free dev; 0 or -1 with err. */
 	int (*finish)(void *dev, char *err, size_t errlen);
+	/*
+	 * 0: the runner charges its high-speed bus (sim/sim_usb.c). 1: the
+	 * model charges the bus itself through its done/ready times (a
+	 * full-speed device's 1 ms frames; pace is passed to create).
+	 */
+	int own_bus;
 };
 
 #endif

@@ -416,7 +416,7 @@ START_TEST(bad_specs)
 	char err[256] = "";
 
 	ck_assert_ptr_null(usb_sim_open("t99", err, sizeof(err)));
-	ck_assert_str_eq(err, "unknown USB emulator 't99' (known: t20, t31, t41)");
+	ck_assert_str_eq(err, "unknown USB emulator 't99' (known: t20, t31, t41, ch341a)");
 	ck_assert_ptr_null(usb_sim_open("t31,bogus=1", err, sizeof(err)));
 	ck_assert_str_eq(err, "t31 sim: unknown option 'bogus' (see sim/sim_ingenic.h)");
 	ck_assert_ptr_null(usb_sim_open("t31,layout=16", err, sizeof(err)));

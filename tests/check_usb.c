@@ -126,10 +126,10 @@ START_TEST(sim_needs_a_known_model)
 	struct ub_usb *usb;
 
 	ck_assert_int_eq(ub_usb_open("sim", &INGENIC, 1, 0, &usb, &err), -1);
-	assert_one_line(&err, UB_EUSAGE, "sim needs a model: sim:MODEL (models: t20, t31, t41)");
+	assert_one_line(&err, UB_EUSAGE, "sim needs a model: sim:MODEL (models: t20, t31, t41, ch341a)");
 	ub_err_clear(&err);
 	ck_assert_int_eq(ub_usb_open("sim:t99", &INGENIC, 1, 0, &usb, &err), -1);
-	assert_one_line(&err, UB_EUSAGE, "unknown USB emulator 't99' (known: t20, t31, t41)");
+	assert_one_line(&err, UB_EUSAGE, "unknown USB emulator 't99' (known: t20, t31, t41, ch341a)");
 	ub_err_clear(&err);
 	ck_assert_int_eq(ub_usb_open("sim:t31,flash=huge", &INGENIC, 1, 0, &usb, &err), -1);
 	assert_one_line(&err, UB_EUSAGE, "flash=huge: want a number");
