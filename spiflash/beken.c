@@ -245,6 +245,8 @@ int ub_beken_connect(struct ub_spi *spi, struct ub_gpio_line *cen, uint32_t spee
 {
 	struct entry e = { spi, cen, stop, log, err, id, ENTRY_SILENT };
 
+	if (!spi->ops->set_speed && (speed == UB_BEKEN_SPEED_DEFAULT || speed == UB_BEKEN_SPEED_AUTO))
+		speed = spi->speed_hz;  /* the adapter's own clock: nothing to choose */
 	if (speed == UB_BEKEN_SPEED_DEFAULT)
 		speed = spi->spec_hz ? spi->spec_hz : UB_BEKEN_SPEED_AUTO;
 	if (speed == UB_BEKEN_SPEED_AUTO)

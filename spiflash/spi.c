@@ -12,6 +12,7 @@
 const struct ub_spi_backend ub_spi_backends[] = {
 	{ { "spidev", "spidev:/dev/spidevB.C[,speed=HZ][,mode=0|3]" }, ub_spidev_open },
 	{ { "sim", "sim:MODEL[,speed=HZ][,KEY=VALUE...]" }, ub_spisim_open },
+	{ { "ch341a", "ch341a[:BUS-PORT] or ch341a:sim[,chip=MODEL,KEY=VALUE...]" }, ub_ch341a_open },
 	{ { NULL, NULL }, NULL },
 };
 
@@ -139,6 +140,12 @@ int ub_spi_set_speed(struct ub_spi *spi, uint32_t hz, struct ub_err *err)
 {
 	uint32_t actual = hz;
 
+	if (!spi->ops->set_speed) {
+		if (hz == spi->speed_hz)
+			return 0;
+		return ub_fail(err, UB_EUSAGE, "%s: the SPI clock is the adapter's own (%u Hz) and "
+			       "cannot be set", spi->desc, spi->speed_hz);
+	}
 	if (spi->ops->set_speed(spi->priv, hz, &actual, err))
 		return -1;
 	spi->speed_hz = actual;

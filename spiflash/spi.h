@@ -29,7 +29,7 @@ struct ub_spi_ops {
 	/* One CS-low frame; the segments' bytes are clocked back to back. */
 	int (*frame)(void *priv, const struct ub_spi_seg *segs, size_t nsegs,
 		     struct ub_err *err);
-	/* Ask for a clock; *actual gets what the controller will use. */
+	/* Ask for a clock; *actual gets what the controller will use. NULL: a fixed clock. */
 	int (*set_speed)(void *priv, uint32_t hz, uint32_t *actual, struct ub_err *err);
 	/* Wait; on an emulator this advances model time instead of sleeping. */
 	void (*delay_us)(void *priv, uint64_t us);
@@ -86,6 +86,8 @@ int ub_spi_own_line(struct ub_spi *spi, struct ub_gpio_line **out, struct ub_err
 int ub_spidev_open(const char *path, const char *opts, const struct ub_log *log,
 		   struct ub_spi *spi, struct ub_err *err);
 int ub_spisim_open(const char *model, const char *opts, const struct ub_log *log,
+		   struct ub_spi *spi, struct ub_err *err);
+int ub_ch341a_open(const char *arg, const char *opts, const struct ub_log *log,
 		   struct ub_spi *spi, struct ub_err *err);
 
 #endif

@@ -263,6 +263,51 @@ enum ub_usb_status ub_usb_bulk_in(struct ub_usb *usb, uint8_t *buf, size_t cap, 
 	return report(usb, st, what, timeout_ms, err);
 }
 
+/* Without the backend's queue: the OUT, then the INs in turn. */
+static enum ub_usb_status exchange_in_turn(struct ub_usb *usb, const uint8_t *out,
+					   size_t outlen, uint8_t *in, size_t in_each,
+					   size_t in_count, size_t *in_actual, int timeout_ms,
+					   struct ub_err *err)
+{
+	size_t sent = 0;
+	enum ub_usb_status st = usb->ops->bulk(usb->priv, usb->desc.ep_out, (uint8_t *)out, outlen,
+					       &sent, timeout_ms, err);
+
+	if (st == UB_USB_OK && sent != outlen)
+		st = UB_USB_ERROR;
+	for (size_t i = 0; st == UB_USB_OK && i < in_count; i++) {
+		size_t got = 0;
+
+		st = usb->ops->bulk(usb->priv, usb->desc.ep_in, in + *in_actual, in_each, &got,
+				    timeout_ms, err);
+		*in_actual += got;
+		if (st == UB_USB_OK && !got)
+			break;
+	}
+	return st;
+}
+
+enum ub_usb_status ub_usb_exchange(struct ub_usb *usb, const uint8_t *out, size_t outlen,
+				   uint8_t *in, size_t in_each, size_t in_count, size_t *in_actual,
+				   int timeout_ms, struct ub_err *err)
+{
+	enum ub_usb_status st;
+	char what[128];
+
+	*in_actual = 0;
+	if (usb->ops->exchange)
+		st = usb->ops->exchange(usb->priv, usb->desc.ep_out, out, outlen, usb->desc.ep_in,
+					in, in_each, in_count, in_actual, timeout_ms, err);
+	else
+		st = exchange_in_turn(usb, out, outlen, in, in_each, in_count, in_actual, timeout_ms,
+				      err);
+	if (st == UB_USB_OK)
+		return st;
+	snprintf(what, sizeof(what), "bulk OUT of %zu bytes with %zu IN transfers queued (%zu "
+		 "bytes in)", outlen, in_count, *in_actual);
+	return report(usb, st, what, timeout_ms, err);
+}
+
 /* ---------------------------------------------------------------- clock */
 
 int64_t ub_usb_clock_ms(struct ub_usb *usb)

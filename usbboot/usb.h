@@ -69,6 +69,15 @@ struct ub_usb_ops {
 	/* ep with bit 7 set: IN (up to len, ends at a short packet); else OUT (all of len). */
 	enum ub_usb_status (*bulk)(void *priv, uint8_t ep, uint8_t *data, size_t len,
 				   size_t *actual, int timeout_ms, struct ub_err *err);
+	/*
+	 * Optional: one bulk OUT transfer with in_count bulk IN transfers of at
+	 * most in_each bytes kept queued while it goes (see ub_usb_exchange).
+	 * NULL: the OUT, then the INs one after another.
+	 */
+	enum ub_usb_status (*exchange)(void *priv, uint8_t ep_out, const uint8_t *out,
+				       size_t outlen, uint8_t ep_in, uint8_t *in, size_t in_each,
+				       size_t in_count, size_t *in_actual, int timeout_ms,
+				       struct ub_err *err);
 	/* Release and free; 0, or -1 with err (an emulator's files). Always frees. */
 	int (*close)(void *priv, struct ub_err *err);
 	/* The clock in ms and a wait on it; NULL for both: CLOCK_MONOTONIC and nanosleep. */
@@ -130,6 +139,19 @@ enum ub_usb_status ub_usb_bulk_out(struct ub_usb *usb, const uint8_t *data, size
 				   int timeout_ms, struct ub_err *err);
 enum ub_usb_status ub_usb_bulk_in(struct ub_usb *usb, uint8_t *buf, size_t cap, size_t *actual,
 				  int timeout_ms, struct ub_err *err);
+
+/*
+ * A round trip of a device that answers each OUT packet with a short IN
+ * packet (the CH341A): all of out in one bulk OUT transfer, and in_count
+ * bulk IN transfers of at most in_each bytes each, queued before it is sent
+ * so that the device, not the host, sets the pace (flashrom keeps 32 in
+ * flight). What they bring is packed into in (room for in_each * in_count
+ * bytes), in order; *in_actual the bytes. A transfer that comes back empty
+ * ends the exchange early.
+ */
+enum ub_usb_status ub_usb_exchange(struct ub_usb *usb, const uint8_t *out, size_t outlen,
+				   uint8_t *in, size_t in_each, size_t in_count, size_t *in_actual,
+				   int timeout_ms, struct ub_err *err);
 
 /* Milliseconds on the device's clock: CLOCK_MONOTONIC, or the emulator's model clock. */
 int64_t ub_usb_clock_ms(struct ub_usb *usb);

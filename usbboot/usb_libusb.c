@@ -96,6 +96,161 @@ static enum ub_usb_status lusb_bulk(void *priv, uint8_t ep, uint8_t *data, size_
 	return status_of(lu, rc, ep & 0x80 ? "bulk IN" : "bulk OUT", err);
 }
 
+/* ------------------------------------------- an OUT with INs queued */
+
+#define IN_FLIGHT 32  /* flashrom's USB_IN_TRANSFERS for the CH341A */
+
+struct in_slot {
+	struct in_queue *q;
+	struct libusb_transfer *t;
+	uint8_t *stage;
+	int busy;
+};
+
+struct in_queue {
+	struct lusb *lu;
+	uint8_t *in;
+	size_t each, count, submitted, packed;
+	int inflight, stop;
+	enum ub_usb_status st;
+	struct in_slot slot[IN_FLIGHT];
+};
+
+static enum ub_usb_status transfer_status(enum libusb_transfer_status ts)
+{
+	switch (ts) {
+	case LIBUSB_TRANSFER_COMPLETED:
+	case LIBUSB_TRANSFER_CANCELLED:
+		return UB_USB_OK;
+	case LIBUSB_TRANSFER_TIMED_OUT:
+		return UB_USB_TIMEOUT;
+	case LIBUSB_TRANSFER_STALL:
+		return UB_USB_STALL;
+	case LIBUSB_TRANSFER_NO_DEVICE:
+		return UB_USB_GONE;
+	default:
+		return UB_USB_ERROR;
+	}
+}
+
+static int submit_slot(struct in_queue *q, struct in_slot *sl)
+{
+	if (q->stop || q->submitted == q->count)
+		return 0;
+	if (libusb_submit_transfer(sl->t) < 0) {
+		q->st = UB_USB_ERROR;
+		q->stop = 1;
+		return -1;
+	}
+	sl->busy = 1;
+	q->inflight++;
+	q->submitted++;
+	return 0;
+}
+
+/* Transfers on one endpoint complete in the order they were submitted: pack in that order. */
+static void LIBUSB_CALL in_done(struct libusb_transfer *t)
+{
+	struct in_slot *sl = t->user_data;
+	struct in_queue *q = sl->q;
+	enum ub_usb_status st = transfer_status(t->status);
+
+	sl->busy = 0;
+	q->inflight--;
+	if (st != UB_USB_OK && q->st == UB_USB_OK)
+		q->st = st;
+	if (st != UB_USB_OK || t->status == LIBUSB_TRANSFER_CANCELLED || !t->actual_length) {
+		q->stop = 1;
+		return;
+	}
+	memcpy(q->in + q->packed, sl->stage, (size_t)t->actual_length);
+	q->packed += (size_t)t->actual_length;
+	submit_slot(q, sl);
+}
+
+static void drain_queue(struct in_queue *q, int64_t deadline)
+{
+	while (q->inflight > 0) {
+		int64_t left = deadline - ub_clock_ms();
+		struct timeval tv = { 0, 100000 };
+
+		if (left <= 0 && !q->stop) {
+			q->st = q->st == UB_USB_OK ? UB_USB_TIMEOUT : q->st;
+			q->stop = 1;
+		}
+		if (q->stop)
+			for (int i = 0; i < IN_FLIGHT; i++)
+				if (q->slot[i].busy)
+					libusb_cancel_transfer(q->slot[i].t);
+		libusb_handle_events_timeout_completed(q->lu->ctx, &tv, NULL);
+	}
+}
+
+static void free_queue(struct in_queue *q)
+{
+	for (int i = 0; i < IN_FLIGHT; i++) {
+		libusb_free_transfer(q->slot[i].t);
+		free(q->slot[i].stage);
+	}
+}
+
+static int make_queue(struct in_queue *q, struct lusb *lu, uint8_t ep_in, uint8_t *in,
+		      size_t each, size_t count, int timeout_ms)
+{
+	memset(q, 0, sizeof(*q));
+	q->lu = lu;
+	q->in = in;
+	q->each = each;
+	q->count = count;
+	for (int i = 0; i < IN_FLIGHT; i++) {
+		struct in_slot *sl = &q->slot[i];
+
+		sl->q = q;
+		sl->t = libusb_alloc_transfer(0);
+		sl->stage = malloc(each);
+		if (!sl->t || !sl->stage)
+			return -1;
+		libusb_fill_bulk_transfer(sl->t, lu->handle, ep_in, sl->stage, (int)each, in_done, sl,
+					  lusb_timeout(timeout_ms));
+	}
+	return 0;
+}
+
+static enum ub_usb_status lusb_exchange(void *priv, uint8_t ep_out, const uint8_t *out,
+					size_t outlen, uint8_t ep_in, uint8_t *in, size_t in_each,
+					size_t in_count, size_t *in_actual, int timeout_ms,
+					struct ub_err *err)
+{
+	struct lusb *lu = priv;
+	struct in_queue q = { 0 };
+	int64_t deadline = ub_clock_ms() + (timeout_ms < 0 ? INT32_MAX : timeout_ms);
+	enum ub_usb_status st = UB_USB_OK;
+	size_t sent = 0;
+
+	if (in_each > INT_MAX || make_queue(&q, lu, ep_in, in, in_each, in_count, timeout_ms) < 0) {
+		free_queue(&q);
+		ub_fail(err, UB_EFAIL, "%s: out of memory for the IN queue", lu->name);
+		return UB_USB_ERROR;
+	}
+	for (int i = 0; i < IN_FLIGHT && !q.stop; i++)
+		submit_slot(&q, &q.slot[i]);
+	if (q.st == UB_USB_OK)
+		st = lusb_bulk(lu, ep_out, (uint8_t *)out, outlen, &sent, timeout_ms, err);
+	if (st == UB_USB_OK && sent != outlen)
+		st = UB_USB_ERROR;
+	if (st != UB_USB_OK)
+		q.stop = 1;
+	while (!q.stop && (q.inflight > 0 || q.submitted < q.count) && ub_clock_ms() < deadline) {
+		struct timeval tv = { 0, 100000 };
+
+		libusb_handle_events_timeout_completed(lu->ctx, &tv, NULL);
+	}
+	drain_queue(&q, deadline);
+	free_queue(&q);
+	*in_actual = q.packed;
+	return st != UB_USB_OK ? st : q.st;
+}
+
 /* Give interface 0 back to the kernel driver we took it from, and close. */
 static void release(struct lusb *lu)
 {
@@ -121,6 +276,7 @@ static int lusb_close(void *priv, struct ub_err *err)
 static const struct ub_usb_ops lusb_ops = {
 	.control = lusb_control,
 	.bulk = lusb_bulk,
+	.exchange = lusb_exchange,
 	.close = lusb_close,
 };
 

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * SPI master on a CH341A USB programmer (1a86:5512), through the USB layer
+ * (usbboot/usb.h): "ch341a" (the first adapter, libusb), "ch341a:1-1.2" (by
+ * its bus-port path) or "ch341a:sim[,chip=bk7231n,...]" (the emulated
+ * adapter, sim/sim_ch341a.h). Its own line is CEN on D2.
+ *
+ * The adapter (notes/beken.md §2): 32-byte OUT packets, each starting with a
+ * command; 0xAB (UIO stream) drives D0-D5, with chip select on D0 and D2
+ * free for CEN; 0xA8 (SPI stream) shifts the rest of its packet (up to 31
+ * bytes) LSB first at the adapter's own ~1.4 MHz clock and answers with as
+ * many bytes in one short IN packet. A frame is one bulk OUT transfer (CS
+ * high then low, the data) with its replies queued, so a round trip costs
+ * one USB frame, not one per packet. Its last packet may be short, and a
+ * short packet ends a transfer: CS rises in the next frame's first packet,
+ * as flashrom does, or by itself before a wait or a CEN change.
+ */
+#include "spi.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "usb.h"
+
+#define CH341_VID 0x1A86
+#define CH341_PID 0x5512
+#define PACKET 32
+#define SPI_PER_PACKET (PACKET - 1)
+#define CH341_MAX_FRAME 4100       /* a 4 KiB read and its command, as flashrom's */
+#define CH341_CLOCK_HZ 1400000u    /* fixed (notes §2) */
+#define CH341_TIMEOUT_MS 5000
+
+enum {
+	CMD_SPI_STREAM = 0xA8,
+	CMD_I2C_STREAM = 0xAA,
+	CMD_UIO_STREAM = 0xAB,
+	I2C_SET = 0x60,       /* | speed (1: 100 kHz), bit 2 off: single SPI */
+	I2C_END = 0x00,
+	UIO_OUT = 0x80,       /* | D5..D0 */
+	UIO_DIR = 0x40,       /* | D5..D0 outputs */
+	UIO_END = 0x20,
+};
+
+/* D0 CS (high: released), D1 unused (high), D2 CEN, D3 SCK (low), D4 and D5 high. */
+#define PINS_IDLE 0x32u
+#define PIN_CS 0x01u
+#define PIN_CEN 0x04u
+
+struct ch341 {
+	struct ub_usb *usb;
+	int cen;             /* D2's level */
+	int cen_taken;
+	int selected;        /* CS is still low after the last frame */
+	uint8_t out[(CH341_MAX_FRAME / SPI_PER_PACKET + 3) * PACKET];
+	uint8_t in[(CH341_MAX_FRAME / SPI_PER_PACKET + 1) * SPI_PER_PACKET];
+	uint8_t tx[CH341_MAX_FRAME];
+};
+
+/* The wire is LSB first; the flash reads MSB first. */
+static uint8_t reversed(uint8_t b)
+{
+	static const uint8_t nibble[16] = { 0x0, 0x8, 0x4, 0xC, 0x2, 0xA, 0x6, 0xE,
+					    0x1, 0x9, 0x5, 0xD, 0x3, 0xB, 0x7, 0xF };
+
+	return (uint8_t)(nibble[b & 0xF] << 4 | nibble[b >> 4]);
+}
+
+static uint8_t pins(const struct ch341 *c, int cs_high)
+{
+	return (uint8_t)(PINS_IDLE | (c->cen ? PIN_CEN : 0) | (cs_high ? PIN_CS : 0));
+}
+
+/* One full UIO packet driving the pins through the given states. */
+static size_t put_uio(uint8_t *out, const uint8_t *states, size_t n)
+{
+	size_t len = 0;
+
+	memset(out, 0, PACKET);
+	out[len++] = CMD_UIO_STREAM;
+	for (size_t i = 0; i < n; i++)
+		out[len++] = (uint8_t)(UIO_OUT | states[i]);
+	out[len] = UIO_END;
+	return PACKET;
+}
+
+/* The frame's packets: CS high then low (its least high time), then the data; their length. */
+static size_t build_frame(struct ch341 *c, size_t len, size_t *npackets)
+{
+	const uint8_t select[] = { pins(c, 1), pins(c, 0) };
+	size_t at = put_uio(c->out, select, 2);
+
+	*npackets = 0;
+	for (size_t done = 0; done < len; done += SPI_PER_PACKET) {
+		size_t n = len - done < SPI_PER_PACKET ? len - done : SPI_PER_PACKET;
+
+		c->out[at] = CMD_SPI_STREAM;
+		for (size_t i = 0; i < n; i++)
+			c->out[at + 1 + i] = reversed(c->tx[done + i]);
+		at += 1 + n;
+		(*npackets)++;
+	}
+	return at;
+}
+
+static int ch341_frame(void *priv, const struct ub_spi_seg *segs, size_t nsegs,
+		       struct ub_err *err)
+{
+	struct ch341 *c = priv;
+	size_t len = 0, at = 0, npackets, outlen, got = 0;
+
+	for (size_t i = 0; i < nsegs; i++)
+		len += segs[i].len;
+	if (len > CH341_MAX_FRAME)
+		return ub_fail(err, UB_EFAIL, "ch341a: a frame of %zu bytes is over %d", len,
+			       CH341_MAX_FRAME);
+	for (size_t i = 0; i < nsegs; at += segs[i].len, i++) {
+		if (segs[i].tx)
+			memcpy(c->tx + at, segs[i].tx, segs[i].len);
+		else
+			memset(c->tx + at, 0, segs[i].len);
+	}
+	outlen = build_frame(c, len, &npackets);
+	c->selected = 1;
+	if (ub_usb_exchange(c->usb, c->out, outlen, c->in, SPI_PER_PACKET, npackets, &got,
+			    CH341_TIMEOUT_MS, err) != UB_USB_OK)
+		return -1;
+	if (got != len)
+		return ub_fail(err, UB_EFAIL, "ch341a: %zu of %zu bytes came back", got, len);
+	for (size_t i = 0, at2 = 0; i < nsegs; at2 += segs[i].len, i++)
+		for (size_t k = 0; segs[i].rx && k < segs[i].len; k++)
+			segs[i].rx[k] = reversed(c->in[at2 + k]);
+	return 0;
+}
+
+static int drive_pins(struct ch341 *c, struct ub_err *err);
+
+/* A wait starts once the last command has: CS up first. */
+static void ch341_delay_us(void *priv, uint64_t us)
+{
+	struct ch341 *c = priv;
+	struct ub_err quiet = { 0 };
+
+	if (c->selected)
+		drive_pins(c, &quiet);
+	ub_usb_sleep_ms(c->usb, (int)((us + 999) / 1000));
+}
+
+static uint64_t ch341_now_ns(void *priv)
+{
+	struct ch341 *c = priv;
+
+	return (uint64_t)ub_usb_clock_ms(c->usb) * 1000000u;
+}
+
+static int drive_pins(struct ch341 *c, struct ub_err *err)
+{
+	const uint8_t idle[] = { pins(c, 1) };
+
+	put_uio(c->out, idle, 1);
+	c->selected = 0;
+	return ub_usb_bulk_out(c->usb, c->out, 3, CH341_TIMEOUT_MS, err) == UB_USB_OK ? 0 : -1;
+}
+
+static int ch341_cen_set(void *priv, int value, struct ub_err *err)
+{
+	struct ch341 *c = priv;
+
+	c->cen = value;
+	return drive_pins(c, err);
+}
+
+static void ch341_cen_close(void *priv)
+{
+	struct ch341 *c = priv;
+
+	c->cen_taken = 0;
+}
+
+static const struct ub_gpio_ops ch341_cen_ops = {
+	.set = ch341_cen_set,
+	.close = ch341_cen_close,
+};
+
+static struct ub_gpio_line *ch341_own_line(void *priv, struct ub_err *err)
+{
+	struct ch341 *c = priv;
+	struct ub_gpio_line *line;
+
+	if (c->cen_taken) {
+		ub_fail(err, UB_EUSAGE, "ch341a: D2 (CEN) is already in use");
+		return NULL;
+	}
+	line = ub_gpio_line_new(&ch341_cen_ops, c, "ch341a:d2");
+	if (!line)
+		ub_fail(err, UB_EFAIL, "out of memory");
+	else
+		c->cen_taken = 1;
+	return line;
+}
+
+/* Every pin back to an input: the module's pull-ups release CS and CEN. */
+static int ch341_close(void *priv, struct ub_err *err)
+{
+	struct ch341 *c = priv;
+	uint8_t off[PACKET] = { CMD_UIO_STREAM, UIO_DIR | 0x00, UIO_END };
+	struct ub_err quiet = { 0 };
+	int rc;
+
+	ub_usb_bulk_out(c->usb, off, sizeof(off), CH341_TIMEOUT_MS, &quiet);
+	rc = ub_usb_close(c->usb, err);
+	free(c);
+	return rc;
+}
+
+static const struct ub_spi_ops ch341_ops = {
+	.frame = ch341_frame,
+	.delay_us = ch341_delay_us,
+	.now_ns = ch341_now_ns,
+	.own_line = ch341_own_line,
+	.close = ch341_close,
+};
+
+/*
+ * Single SPI at 100 kHz I2C bits, then the pins: their levels first, then
+ * their direction, so that CS and CEN never dip low (flashrom's order).
+ */
+static int configure(struct ch341 *c, struct ub_err *err)
+{
+	uint8_t p[2 * PACKET] = { CMD_I2C_STREAM, I2C_SET | 1, I2C_END };
+
+	p[PACKET] = CMD_UIO_STREAM;
+	p[PACKET + 1] = (uint8_t)(UIO_OUT | pins(c, 1));
+	p[PACKET + 2] = UIO_DIR | 0x3F;
+	p[PACKET + 3] = UIO_END;
+	return ub_usb_bulk_out(c->usb, p, sizeof(p), CH341_TIMEOUT_MS, err) == UB_USB_OK ? 0 : -1;
+}
+
+/* "ch341a" -> the first adapter; "1-1.2" -> that path; "sim" -> the emulated one. */
+static void usb_spec(const char *arg, const char *opts, char *buf, size_t len)
+{
+	if (arg && strcmp(arg, "sim") == 0)
+		snprintf(buf, len, "sim:ch341a%s%s", opts && *opts ? "," : "", opts ? opts : "");
+	else
+		snprintf(buf, len, "%s", arg ? arg : "");
+}
+
+int ub_ch341a_open(const char *arg, const char *opts, const struct ub_log *log,
+		   struct ub_spi *spi, struct ub_err *err)
+{
+	static const struct ub_usb_id id = { CH341_VID, CH341_PID };
+	struct ch341 *c = calloc(1, sizeof(*c));
+	char spec[1024];
+
+	if (!c)
+		return ub_fail(err, UB_EFAIL, "out of memory");
+	if (opts && *opts && !(arg && strcmp(arg, "sim") == 0)) {
+		free(c);
+		return ub_fail(err, UB_EUSAGE, "ch341a: no options but speed= (and that only to be "
+			       "refused): '%s'", opts);
+	}
+	usb_spec(arg, opts, spec, sizeof(spec));
+	c->cen = 1;
+	if (ub_usb_open(spec, &id, 1, 0, &c->usb, err) < 0 || configure(c, err) < 0) {
+		ub_usb_close(c->usb, NULL);
+		free(c);
+		return -1;
+	}
+	spi->ops = &ch341_ops;
+	spi->priv = c;
+	spi->max_frame = CH341_MAX_FRAME;
+	spi->speed_hz = CH341_CLOCK_HZ;
+	snprintf(spi->desc, sizeof(spi->desc), "ch341a %s", c->usb->desc.path);
+	ub_debug(log, "CH341A at %s", c->usb->desc.path);
+	return 0;
+}
