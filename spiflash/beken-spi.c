@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "beken.h"
 #include "nor.h"
@@ -118,14 +119,23 @@ static const char *version_extra(void)
 
 /* ---- the chip ---- */
 
+/*
+ * CEN: the SPI adapter's own line (the emulator's, a CH341A's D2) unless
+ * --cen names another; --cen may also name the own line ("ch341a:d2").
+ */
 static int open_cen(struct run *r)
 {
+	struct ub_gpio_line *own = NULL;
+
+	if (ub_spi_own_line(r->spi, &own, &r->s.err) < 0)
+		return -1;
+	if (own && (!r->o.cen || strcasecmp(r->o.cen, own->name) == 0)) {
+		r->cen = own;
+		return 0;
+	}
+	ub_gpio_close(own);
 	if (r->o.cen)
 		return ub_gpio_open(r->o.cen, PROG, 1, &r->cen, &r->s.err);
-	if (ub_spi_own_line(r->spi, &r->cen, &r->s.err) < 0)
-		return -1;
-	if (r->cen)
-		return 0;
 	return ub_fail(&r->s.err, UB_EUSAGE, "no CEN line given: use --cen gpiochip0:22 or --cen GPIO22");
 }
 
@@ -151,6 +161,9 @@ static int connect(struct ub_session *s)
 	if (!r->o.spi)
 		return ub_fail(&s->err, UB_EUSAGE,
 			       "no SPI given: use --spi spidev:/dev/spidev0.0 (or sim:bk7231n to try the emulator)");
+	if (r->o.speed != UB_BEKEN_SPEED_AUTO &&
+	    ub_spi_check_speed(r->o.spi, r->o.speed, "--speed", &s->err))
+		return -1;
 	if (ub_spi_open(r->o.spi, &s->log, &r->spi, &s->err) || open_cen(r))
 		return -1;
 	if (!strcmp(s->cmd->name, "reset"))

@@ -10,10 +10,11 @@
 #define SPEED_MAX_HZ 200000000u
 
 const struct ub_spi_backend ub_spi_backends[] = {
-	{ { "spidev", "spidev:/dev/spidevB.C[,speed=HZ][,mode=0|3]" }, ub_spidev_open },
-	{ { "sim", "sim:MODEL[,speed=HZ][,KEY=VALUE...]" }, ub_spisim_open },
-	{ { "ch341a", "ch341a[:BUS-PORT] or ch341a:sim[,chip=MODEL,KEY=VALUE...]" }, ub_ch341a_open },
-	{ { NULL, NULL }, NULL },
+	{ { "spidev", "spidev:/dev/spidevB.C[,speed=HZ][,mode=0|3]" }, ub_spidev_open, 0 },
+	{ { "sim", "sim:MODEL[,speed=HZ][,KEY=VALUE...]" }, ub_spisim_open, 0 },
+	{ { "ch341a", "ch341a:[BUS-PORT|sim,chip=MODEL[,KEY=VALUE...]]" }, ub_ch341a_open,
+	  1400000 },
+	{ { NULL, NULL }, NULL, 0 },
 };
 
 const struct ub_backend_table ub_spi_table = UB_BACKEND_TABLE(ub_spi_backends);
@@ -61,6 +62,13 @@ static int split_speed(const char *backend, const char *opts, uint32_t *hz,
 	return 0;
 }
 
+static int refuse_speed(const struct ub_spi_backend *b, const char *what, struct ub_err *err)
+{
+	return ub_fail(err, UB_EUSAGE, "%s: the %s's SPI clock is its own (about %u kHz) and "
+		       "nothing sets it: drop %s", b->backend.name, b->backend.name,
+		       b->fixed_hz / 1000, what);
+}
+
 static int open_backend(const struct ub_spi_backend *b, const struct ub_spec *s,
 			const struct ub_log *log, struct ub_spi *spi, struct ub_err *err)
 {
@@ -68,8 +76,11 @@ static int open_backend(const struct ub_spi_backend *b, const struct ub_spec *s,
 	char rest[sizeof(s->buf)];
 	uint32_t hz;
 
-	if (split_speed(b->backend.name, s->opts, &hz, rest, sizeof(rest), err) ||
-	    b->open(s->arg, rest, log, spi, err))
+	if (split_speed(b->backend.name, s->opts, &hz, rest, sizeof(rest), err))
+		return -1;
+	if (hz && b->fixed_hz)
+		return refuse_speed(b, "speed=", err);
+	if (b->open(s->arg, rest, log, spi, err))
 		return -1;
 	spi->spec_hz = hz;
 	if (hz && ub_spi_set_speed(spi, hz, err)) {
@@ -105,6 +116,17 @@ int ub_spi_open(const char *spec, const struct ub_log *log, struct ub_spi **out,
 	}
 	*out = spi;
 	return 0;
+}
+
+int ub_spi_check_speed(const char *spec, uint32_t hz, const char *what, struct ub_err *err)
+{
+	struct ub_spec s;
+	const struct ub_spi_backend *b;
+
+	if (!hz || ub_spec_parse(spec, &s))
+		return 0;  /* ub_spi_open says what is wrong with the spec */
+	b = find_backend(s.name);
+	return b && b->fixed_hz ? refuse_speed(b, what, err) : 0;
 }
 
 int ub_spi_close(struct ub_spi *spi, struct ub_err *err)

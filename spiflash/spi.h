@@ -59,12 +59,18 @@ struct ub_spi_backend {
 	struct ub_backend backend;  /* "spidev", "spidev:/dev/spidevB.C[,speed=HZ][,mode=0|3]" */
 	int (*open)(const char *arg, const char *opts, const struct ub_log *log,
 		    struct ub_spi *spi, struct ub_err *err);
+	uint32_t fixed_hz;          /* the adapter's own clock, which nothing sets; 0: settable */
 };
 extern const struct ub_spi_backend ub_spi_backends[];  /* ends with a NULL name */
 extern const struct ub_backend_table ub_spi_table;     /* the same, for common/backend.h */
 
 int ub_spi_open(const char *spec, const struct ub_log *log, struct ub_spi **out,
 		struct ub_err *err);
+/*
+ * Before anything is opened: refuse a clock asked for (hz, or the spec's
+ * speed=) from a backend whose clock is its own. what names the ask.
+ */
+int ub_spi_check_speed(const char *spec, uint32_t hz, const char *what, struct ub_err *err);
 int ub_spi_close(struct ub_spi *spi, struct ub_err *err);
 
 int ub_spi_frame(struct ub_spi *spi, const struct ub_spi_seg *segs, size_t nsegs,

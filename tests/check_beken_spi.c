@@ -465,7 +465,7 @@ static const struct bad_case bad_cases[] = {
 	{ NULL, { "--bogus", "detect" }, 2, "unknown option '--bogus'", 1 },
 	{ "bogus=1", { "detect" }, 2, "bk72xx sim: unknown option 'bogus'", 0 },
 	{ NULL, { "--spi", "foo:bar", "detect" }, 2,
-	  "unknown SPI backend 'foo' in 'foo:bar': use spidev:/dev/spidevB.C[,speed=HZ][,mode=0|3] or sim:MODEL", 1 },
+	  "unknown SPI backend 'foo' in 'foo:bar': use spidev:/dev/spidevB.C[,speed=HZ][,mode=0|3], sim:MODEL", 1 },
 	{ NULL, { "--spi", "spidev:", "--cen", "GPIO22", "detect" }, 2, "spidev needs a device", 1 },
 	{ NULL, { "--spi", "spidev:/dev/spidev0.0,speed=fast", "detect" }, 2, "spidev: bad speed 'fast'", 1 },
 	{ NULL, { "--spi", "spidev:/dev/spidev0.0,mode=2", "detect" }, 2, "use mode=0 or mode=3", 1 },
