@@ -266,9 +266,9 @@ static void unplug(struct ch341a *m)
  * crossed.
  */
 static enum usb_sim_status out_packets(struct ch341a *m, const uint8_t *p, size_t len,
-				       size_t *taken, uint64_t *done)
+				       int queued, size_t *taken, uint64_t *done)
 {
-	uint64_t crossed = next_frame(m, m->now);
+	uint64_t crossed = queued ? m->now : next_frame(m, m->now);
 	size_t off = 0;
 
 	do {
@@ -297,6 +297,7 @@ static enum usb_sim_status ch_bulk_out(void *dev, uint64_t now, uint8_t ep, cons
 				       size_t len, size_t *taken, uint64_t *done)
 {
 	struct ch341a *m = dev;
+	int queued;
 
 	reach(m, now);
 	*taken = 0;
@@ -305,8 +306,11 @@ static enum usb_sim_status ch_bulk_out(void *dev, uint64_t now, uint8_t ep, cons
 		return USB_SIM_GONE;
 	if (ep != EP_OUT)
 		return USB_SIM_STALL;
-	m->stats.round_trips++;
-	return out_packets(m, p, len, taken, done);
+	/* Replies not yet collected: the host queued this transfer behind the last one. */
+	queued = m->qlen > 0;
+	if (!queued)
+		m->stats.round_trips++;
+	return out_packets(m, p, len, queued, taken, done);
 }
 
 static void pop_reply(struct ch341a *m, uint8_t *buf, size_t cap, size_t *actual)

@@ -61,7 +61,12 @@
  * (own_bus, sim/sim_usb.h). With pace=1 (the default):
  *   - 1 ms USB frames start at model time 0, 1 ms, 2 ms, ...
  *   - Every bulk OUT transfer starts a round trip, and starts at the next
- *     frame boundary (at once when the clock is on one).
+ *     frame boundary (at once when the clock is on one); except one that
+ *     comes while replies to earlier packets are still uncollected: a host
+ *     that has not collected them has not waited for them, so it queued
+ *     this transfer behind the last (a short packet ends a transfer, so a
+ *     command whose last A8 packet is short ends one, and the next command
+ *     needs another), and the host controller sends it on at once.
  *   - A packet of n bytes takes (n + 13) * 8 bits at 12 Mbit/s on the bus
  *     (13: token, sync, PID, CRC, handshake and gaps; 30 us for 32 bytes).
  *   - The adapter holds one packet while it executes another: packet i

@@ -19,6 +19,15 @@ enum {
 /* Poll often for short operations, rarely for erases. */
 #define POLL_PAGE_US  20u
 #define POLL_ERASE_US 1000u
+/*
+ * On an adapter that batches, a page's first poll follows the program in
+ * the same round trip, after a wait the adapter times; the wait grows by a
+ * step each time the poll still finds the page busy.
+ */
+#define PAGE_WAIT_STEP_US 250u
+#define PAGE_WAIT_MAX_US  5000u
+/* There, an erase's polls back off up to this. */
+#define POLL_ERASE_MAX_US 16000u
 
 int ub_nor_read_id(struct ub_spi *spi, uint8_t id[3], struct ub_err *err)
 {
@@ -93,6 +102,18 @@ static int timed_out(struct ub_nor *nor, uint64_t start, uint64_t limit_us)
 	return ub_spi_now_ns(nor->spi) - start > limit_us * 1000u;
 }
 
+/* SR1; on an adapter that batches, with CS raised in the same round trip, ready for a wait. */
+static int poll_wip(struct ub_nor *nor, uint8_t *sr1, struct ub_err *err)
+{
+	const uint8_t op = OP_RDSR1;
+	const struct ub_spi_seg segs[2] = { { .tx = &op, .len = 1 }, { .rx = sr1, .len = 1 } };
+	const struct ub_spi_frame poll = { segs, 2, 1 };
+
+	if (!ub_spi_batches(nor->spi))
+		return read_sr(nor, OP_RDSR1, sr1, err);
+	return ub_spi_frames(nor->spi, &poll, 1, err);
+}
+
 /* Poll WIP until clear. what/addr name the operation for the error. */
 static int wait_ready(struct ub_nor *nor, uint64_t timeout_us, uint64_t poll_us,
 		      const char *what, uint32_t addr, struct ub_err *err)
@@ -101,7 +122,7 @@ static int wait_ready(struct ub_nor *nor, uint64_t timeout_us, uint64_t poll_us,
 	uint8_t sr1;
 
 	for (;;) {
-		if (read_sr(nor, OP_RDSR1, &sr1, err))
+		if (poll_wip(nor, &sr1, err))
 			return -1;
 		if (!(sr1 & UB_NOR_SR_WIP))
 			return 0;
@@ -109,8 +130,54 @@ static int wait_ready(struct ub_nor *nor, uint64_t timeout_us, uint64_t poll_us,
 			return ub_fail(err, UB_EFAIL,
 				       "flash still busy %llu ms after %s 0x%06x (SR1=0x%02x); power-cycle the chip and retry",
 				       (unsigned long long)(timeout_us / 1000), what, addr, sr1);
-		ub_spi_delay_us(nor->spi, poll_us);
+		if (!ub_spi_batches(nor->spi)) {
+			ub_spi_delay_us(nor->spi, poll_us);
+			continue;
+		}
+		/*
+		 * Each poll is a USB round trip (about a millisecond), which paces
+		 * a page's by itself; an erase's come ever more rarely.
+		 */
+		if (poll_us >= POLL_ERASE_US) {
+			ub_spi_delay_us(nor->spi, poll_us);
+			poll_us = poll_us * 2 < POLL_ERASE_MAX_US ? poll_us * 2 : POLL_ERASE_MAX_US;
+		}
 	}
+}
+
+/* The frames of write-enable, a command and a status poll, gap_us after the command. */
+struct batch {
+	uint8_t wren, rdsr, wel, sr1;
+	struct ub_spi_seg wren_seg, wel_poll[2], poll[2];
+	struct ub_spi_frame frames[4];
+	size_t nframes;
+};
+
+/* WREN, optionally a poll of WEL, the command's segments, then a poll of WIP. */
+static void plan_batch(struct batch *b, int check_wel, const struct ub_spi_seg *cmd,
+		       size_t ncmd, uint32_t gap_us)
+{
+	b->wren = OP_WREN;
+	b->rdsr = OP_RDSR1;
+	b->wren_seg = (struct ub_spi_seg){ .tx = &b->wren, .len = 1 };
+	b->wel_poll[0] = (struct ub_spi_seg){ .tx = &b->rdsr, .len = 1 };
+	b->wel_poll[1] = (struct ub_spi_seg){ .rx = &b->wel, .len = 1 };
+	b->poll[0] = b->wel_poll[0];
+	b->poll[1] = (struct ub_spi_seg){ .rx = &b->sr1, .len = 1 };
+	b->nframes = 0;
+	b->frames[b->nframes++] = (struct ub_spi_frame){ &b->wren_seg, 1, 0 };
+	if (check_wel)
+		b->frames[b->nframes++] = (struct ub_spi_frame){ b->wel_poll, 2, 0 };
+	b->frames[b->nframes++] = (struct ub_spi_frame){ cmd, ncmd, gap_us };
+	/* CS up after the poll too, so that a wait on the host needs no round trip of its own. */
+	b->frames[b->nframes++] = (struct ub_spi_frame){ b->poll, 2, 1 };
+}
+
+static int wel_missing(uint8_t sr1, struct ub_err *err)
+{
+	return ub_fail(err, UB_EFAIL,
+		       "flash did not set write-enable (SR1=0x%02x); check the MOSI wiring (P22) or try a lower --speed",
+		       sr1);
 }
 
 static int write_enable(struct ub_nor *nor, int check, struct ub_err *err)
@@ -124,11 +191,7 @@ static int write_enable(struct ub_nor *nor, int check, struct ub_err *err)
 		return 0;
 	if (read_sr(nor, OP_RDSR1, &sr1, err))
 		return -1;
-	if (!(sr1 & UB_NOR_SR_WEL))
-		return ub_fail(err, UB_EFAIL,
-			       "flash did not set write-enable (SR1=0x%02x); check the MOSI wiring (P22) or try a lower --speed",
-			       sr1);
-	return 0;
+	return sr1 & UB_NOR_SR_WEL ? 0 : wel_missing(sr1, err);
 }
 
 static void put_addr(uint8_t *cmd, uint8_t op, uint32_t addr)
@@ -160,16 +223,46 @@ int ub_nor_read(struct ub_nor *nor, uint32_t addr, uint8_t *buf, size_t len,
 	return 0;
 }
 
+/*
+ * On an adapter that batches: WREN, WEL, the erase and a first poll in one
+ * round trip; then a host wait of most of the last erase's time (*learned_us)
+ * before polling, so an erase costs a few round trips rather than one a
+ * millisecond.
+ */
+static int erase_batched(struct ub_nor *nor, const uint8_t cmd[4], uint64_t timeout_us,
+			 const char *what, uint32_t addr, uint32_t *learned_us, struct ub_err *err)
+{
+	const struct ub_spi_seg seg = { .tx = cmd, .len = 4 };
+	uint64_t start = ub_spi_now_ns(nor->spi);
+	struct batch b;
+
+	plan_batch(&b, 1, &seg, 1, 0);
+	if (ub_spi_frames(nor->spi, b.frames, b.nframes, err))
+		return -1;
+	if (!(b.wel & UB_NOR_SR_WEL))
+		return wel_missing(b.wel, err);
+	if (!(b.sr1 & UB_NOR_SR_WIP))
+		return 0;
+	if (*learned_us)
+		ub_spi_delay_us(nor->spi, *learned_us);
+	if (wait_ready(nor, timeout_us, POLL_ERASE_US, what, addr, err))
+		return -1;
+	*learned_us = (uint32_t)((ub_spi_now_ns(nor->spi) - start) / 1000u / 16u * 15u);
+	return 0;
+}
+
 static int erase(struct ub_nor *nor, uint8_t op, uint32_t addr, uint64_t timeout_us,
-		 const char *what, struct ub_err *err)
+		 const char *what, uint32_t *learned_us, struct ub_err *err)
 {
 	uint8_t cmd[4];
 
 	if (addr >= nor->size)
 		return ub_fail(err, UB_EFAIL, "internal: erase at 0x%06x past the flash", addr);
+	put_addr(cmd, op, addr);
+	if (ub_spi_batches(nor->spi))
+		return erase_batched(nor, cmd, timeout_us, what, addr, learned_us, err);
 	if (write_enable(nor, 1, err))
 		return -1;
-	put_addr(cmd, op, addr);
 	if (ub_spi_cmd(nor->spi, cmd, 4, NULL, 0, err))
 		return -1;
 	return wait_ready(nor, timeout_us, POLL_ERASE_US, what, addr, err);
@@ -178,7 +271,7 @@ static int erase(struct ub_nor *nor, uint8_t op, uint32_t addr, uint64_t timeout
 int ub_nor_erase_sector(struct ub_nor *nor, uint32_t addr, struct ub_err *err)
 {
 	if (erase(nor, OP_SE, addr & ~(UB_NOR_SECTOR - 1), TIMEOUT_SECTOR_US,
-		  "erasing sector", err))
+		  "erasing sector", &nor->sector_wait_us, err))
 		return -1;
 	nor->counts.sectors_erased++;
 	return 0;
@@ -187,10 +280,26 @@ int ub_nor_erase_sector(struct ub_nor *nor, uint32_t addr, struct ub_err *err)
 int ub_nor_erase_block(struct ub_nor *nor, uint32_t addr, struct ub_err *err)
 {
 	if (erase(nor, OP_BE64, addr & ~(UB_NOR_BLOCK - 1), TIMEOUT_BLOCK_US,
-		  "erasing block", err))
+		  "erasing block", &nor->block_wait_us, err))
 		return -1;
 	nor->counts.blocks_erased++;
 	return 0;
+}
+
+/* WREN, the program and a poll after the learned wait, in one round trip. */
+static int program_batched(struct ub_nor *nor, const struct ub_spi_seg segs[2], uint32_t addr,
+			   struct ub_err *err)
+{
+	struct batch b;
+
+	plan_batch(&b, 0, segs, 2, nor->page_wait_us);
+	if (ub_spi_frames(nor->spi, b.frames, b.nframes, err))
+		return -1;
+	if (!(b.sr1 & UB_NOR_SR_WIP))
+		return 0;
+	if (nor->page_wait_us < PAGE_WAIT_MAX_US)
+		nor->page_wait_us += PAGE_WAIT_STEP_US;
+	return wait_ready(nor, TIMEOUT_PAGE_US, POLL_PAGE_US, "programming page", addr, err);
 }
 
 int ub_nor_program_page(struct ub_nor *nor, uint32_t addr, const uint8_t *data,
@@ -205,13 +314,14 @@ int ub_nor_program_page(struct ub_nor *nor, uint32_t addr, const uint8_t *data,
 	if (!len || len > UB_NOR_PAGE || (addr % UB_NOR_PAGE) + len > UB_NOR_PAGE ||
 	    (uint64_t)addr + len > nor->size)
 		return ub_fail(err, UB_EFAIL, "internal: page program 0x%06x+%zu crosses a page", addr, len);
-	if (write_enable(nor, 0, err))
-		return -1;
 	put_addr(cmd, OP_PP, addr);
-	if (ub_spi_frame(nor->spi, segs, 2, err))
+	if (ub_spi_batches(nor->spi)) {
+		if (program_batched(nor, segs, addr, err))
+			return -1;
+	} else if (write_enable(nor, 0, err) || ub_spi_frame(nor->spi, segs, 2, err) ||
+		   wait_ready(nor, TIMEOUT_PAGE_US, POLL_PAGE_US, "programming page", addr, err)) {
 		return -1;
-	if (wait_ready(nor, TIMEOUT_PAGE_US, POLL_PAGE_US, "programming page", addr, err))
-		return -1;
+	}
 	nor->counts.pages_programmed++;
 	return 0;
 }

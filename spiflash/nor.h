@@ -54,6 +54,8 @@ struct ub_nor {
 	uint32_t size;
 	const volatile sig_atomic_t *stop;  /* set by SIGINT; may be NULL */
 	struct ub_nor_counts counts;
+	/* Learned on an adapter that batches (ub_spi_batches): the wait before the first poll. */
+	uint32_t page_wait_us, sector_wait_us, block_wait_us;
 };
 
 /* Read the JEDEC id (9F) into id[3]. */

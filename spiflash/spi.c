@@ -147,6 +147,25 @@ int ub_spi_frame(struct ub_spi *spi, const struct ub_spi_seg *segs, size_t nsegs
 	return spi->ops->frame(spi->priv, segs, nsegs, err);
 }
 
+int ub_spi_frames(struct ub_spi *spi, const struct ub_spi_frame *frames, size_t n,
+		  struct ub_err *err)
+{
+	if (spi->ops->frames)
+		return spi->ops->frames(spi->priv, frames, n, err);
+	for (size_t i = 0; i < n; i++) {
+		if (ub_spi_frame(spi, frames[i].segs, frames[i].nsegs, err))
+			return -1;
+		if (frames[i].gap_us)
+			ub_spi_delay_us(spi, frames[i].gap_us);
+	}
+	return 0;
+}
+
+int ub_spi_batches(const struct ub_spi *spi)
+{
+	return spi->ops->frames != NULL;
+}
+
 int ub_spi_cmd(struct ub_spi *spi, const uint8_t *tx, size_t txlen,
 	       uint8_t *rx, size_t rxlen, struct ub_err *err)
 {

@@ -25,10 +25,24 @@ struct ub_spi_seg {
 	size_t len;
 };
 
+/* One frame of a batch, and how long CS stays high after it before the next starts. */
+struct ub_spi_frame {
+	const struct ub_spi_seg *segs;
+	size_t nsegs;
+	uint32_t gap_us;
+};
+
 struct ub_spi_ops {
 	/* One CS-low frame; the segments' bytes are clocked back to back. */
 	int (*frame)(void *priv, const struct ub_spi_seg *segs, size_t nsegs,
 		     struct ub_err *err);
+	/*
+	 * Optional, for an adapter where each call costs a USB round trip:
+	 * several frames, their gaps timed by the adapter, in one. NULL: frame
+	 * by frame, with delay_us for the gaps.
+	 */
+	int (*frames)(void *priv, const struct ub_spi_frame *frames, size_t n,
+		      struct ub_err *err);
 	/* Ask for a clock; *actual gets what the controller will use. NULL: a fixed clock. */
 	int (*set_speed)(void *priv, uint32_t hz, uint32_t *actual, struct ub_err *err);
 	/* Wait; on an emulator this advances model time instead of sleeping. */
@@ -75,6 +89,15 @@ int ub_spi_close(struct ub_spi *spi, struct ub_err *err);
 
 int ub_spi_frame(struct ub_spi *spi, const struct ub_spi_seg *segs, size_t nsegs,
 		 struct ub_err *err);
+/*
+ * Frames one after another, each gap_us with CS high after it: in one round
+ * trip on an adapter that batches (see ub_spi_batches), frame by frame
+ * elsewhere. Nothing looks at one frame's answer before the next is sent.
+ */
+int ub_spi_frames(struct ub_spi *spi, const struct ub_spi_frame *frames, size_t n,
+		  struct ub_err *err);
+/* True when a call costs a round trip however little it carries: batch frames. */
+int ub_spi_batches(const struct ub_spi *spi);
 /* Send tx, then read rxlen bytes, in one frame. */
 int ub_spi_cmd(struct ub_spi *spi, const uint8_t *tx, size_t txlen,
 	       uint8_t *rx, size_t rxlen, struct ub_err *err);

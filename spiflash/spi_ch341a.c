@@ -13,7 +13,9 @@
  * high then low, the data) with its replies queued, so a round trip costs
  * one USB frame, not one per packet. Its last packet may be short, and a
  * short packet ends a transfer: CS rises in the next frame's first packet,
- * as flashrom does, or by itself before a wait or a CEN change.
+ * as flashrom does, or by itself before a wait or a CEN change. A batch of
+ * frames (write-enable, program, a poll) queues one transfer per frame and
+ * costs one round trip; the adapter times the waits between them.
  */
 #include "spi.h"
 
@@ -30,6 +32,9 @@
 #define CH341_MAX_FRAME 4100       /* a 4 KiB read and its command, as flashrom's */
 #define CH341_CLOCK_HZ 1400000u    /* fixed (notes §2) */
 #define CH341_TIMEOUT_MS 5000
+#define BATCH_PACKETS 160          /* a 4 KiB read's 133, with room for gaps */
+#define UIO_DELAY_MAX 63u          /* µs in one delay sub-command */
+#define GAP_PER_PACKET_US (UIO_DELAY_MAX * (PACKET - 3))
 
 enum {
 	CMD_SPI_STREAM = 0xA8,
@@ -40,6 +45,7 @@ enum {
 	UIO_OUT = 0x80,       /* | D5..D0 */
 	UIO_DIR = 0x40,       /* | D5..D0 outputs */
 	UIO_END = 0x20,
+	UIO_DELAY = 0xC0,     /* | µs */
 };
 
 /* D0 CS (high: released), D1 unused (high), D2 CEN, D3 SCK (low), D4 and D5 high. */
@@ -52,8 +58,8 @@ struct ch341 {
 	int cen;             /* D2's level */
 	int cen_taken;
 	int selected;        /* CS is still low after the last frame */
-	uint8_t out[(CH341_MAX_FRAME / SPI_PER_PACKET + 3) * PACKET];
-	uint8_t in[(CH341_MAX_FRAME / SPI_PER_PACKET + 1) * SPI_PER_PACKET];
+	uint8_t out[BATCH_PACKETS * PACKET];
+	uint8_t in[BATCH_PACKETS * SPI_PER_PACKET];
 	uint8_t tx[CH341_MAX_FRAME];
 };
 
@@ -84,53 +90,164 @@ static size_t put_uio(uint8_t *out, const uint8_t *states, size_t n)
 	return PACKET;
 }
 
-/* The frame's packets: CS high then low (its least high time), then the data; their length. */
-static size_t build_frame(struct ch341 *c, size_t len, size_t *npackets)
+/* UIO packets raising CS and then waiting gap_us on the adapter's own clock. */
+static size_t put_gap(struct ch341 *c, size_t at, uint32_t gap_us)
+{
+	do {
+		size_t len = 0;
+
+		memset(c->out + at, 0, PACKET);
+		c->out[at + len++] = CMD_UIO_STREAM;
+		c->out[at + len++] = (uint8_t)(UIO_OUT | pins(c, 1));
+		while (gap_us && len < PACKET - 1) {
+			uint32_t us = gap_us < UIO_DELAY_MAX ? gap_us : UIO_DELAY_MAX;
+
+			c->out[at + len++] = (uint8_t)(UIO_DELAY | us);
+			gap_us -= us;
+		}
+		c->out[at + len] = UIO_END;
+		at += PACKET;
+	} while (gap_us);
+	return at;
+}
+
+/* A frame's packets from at: CS high then low (its least high time), then tx's len bytes. */
+static size_t put_frame(struct ch341 *c, size_t at, const uint8_t *tx, size_t len,
+			size_t *npackets)
 {
 	const uint8_t select[] = { pins(c, 1), pins(c, 0) };
-	size_t at = put_uio(c->out, select, 2);
 
-	*npackets = 0;
+	at += put_uio(c->out + at, select, 2);
 	for (size_t done = 0; done < len; done += SPI_PER_PACKET) {
 		size_t n = len - done < SPI_PER_PACKET ? len - done : SPI_PER_PACKET;
 
 		c->out[at] = CMD_SPI_STREAM;
 		for (size_t i = 0; i < n; i++)
-			c->out[at + 1 + i] = reversed(c->tx[done + i]);
+			c->out[at + 1 + i] = reversed(tx[done + i]);
 		at += 1 + n;
 		(*npackets)++;
 	}
 	return at;
 }
 
+/* The packets a frame and its gap take, to check that a batch fits before building it. */
+static size_t packets_for(size_t len, uint32_t gap_us)
+{
+	size_t gap = gap_us ? (gap_us + GAP_PER_PACKET_US - 1) / GAP_PER_PACKET_US : 0;
+
+	return 1 + (len + SPI_PER_PACKET - 1) / SPI_PER_PACKET + gap;
+}
+
+static size_t frame_len(const struct ub_spi_frame *f)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < f->nsegs; i++)
+		len += f->segs[i].len;
+	return len;
+}
+
+/* The frames' tx bytes in c->tx, one after another (NULL tx: zeros). */
+static void gather(struct ch341 *c, const struct ub_spi_frame *frames, size_t n)
+{
+	size_t at = 0;
+
+	for (size_t f = 0; f < n; f++)
+		for (size_t i = 0; i < frames[f].nsegs; at += frames[f].segs[i].len, i++) {
+			const struct ub_spi_seg *seg = &frames[f].segs[i];
+
+			if (seg->tx)
+				memcpy(c->tx + at, seg->tx, seg->len);
+			else
+				memset(c->tx + at, 0, seg->len);
+		}
+}
+
+/* The replies back into the frames' rx buffers. */
+static void scatter(const struct ch341 *c, const struct ub_spi_frame *frames, size_t n)
+{
+	size_t at = 0;
+
+	for (size_t f = 0; f < n; f++)
+		for (size_t i = 0; i < frames[f].nsegs; at += frames[f].segs[i].len, i++) {
+			const struct ub_spi_seg *seg = &frames[f].segs[i];
+
+			for (size_t k = 0; seg->rx && k < seg->len; k++)
+				seg->rx[k] = reversed(c->in[at + k]);
+		}
+}
+
+static int check_batch(const struct ub_spi_frame *frames, size_t n, size_t *total,
+		       struct ub_err *err)
+{
+	size_t packets = 0;
+
+	*total = 0;
+	for (size_t f = 0; f < n; f++) {
+		size_t len = frame_len(&frames[f]);
+
+		*total += len;
+		packets += packets_for(len, frames[f].gap_us);
+	}
+	if (*total > CH341_MAX_FRAME || packets > BATCH_PACKETS || n >= UB_USB_MAX_OUTS)
+		return ub_fail(err, UB_EFAIL, "ch341a: a batch of %zu frames, %zu bytes in %zu "
+			       "packets is over %d frames, %d bytes or %d packets", n, *total, packets,
+			       UB_USB_MAX_OUTS - 1, CH341_MAX_FRAME, BATCH_PACKETS);
+	return 0;
+}
+
+/* The packets from *start to at as the next OUT transfer. */
+static void end_transfer(struct ch341 *c, size_t *start, size_t at, struct ub_usb_out *outs,
+			 size_t *nouts)
+{
+	if (at == *start)
+		return;
+	outs[(*nouts)++] = (struct ub_usb_out){ c->out + *start, at - *start };
+	*start = at;
+}
+
+/*
+ * The batch in one round trip: its OUT transfers queued one behind the
+ * other (a frame's short last packet ends one), every SPI packet's reply
+ * queued before them.
+ */
+static int ch341_frames(void *priv, const struct ub_spi_frame *frames, size_t n,
+			struct ub_err *err)
+{
+	struct ch341 *c = priv;
+	struct ub_usb_out outs[UB_USB_MAX_OUTS];
+	size_t total, at = 0, start = 0, nouts = 0, tx_at = 0, npackets = 0, got = 0;
+
+	if (check_batch(frames, n, &total, err))
+		return -1;
+	gather(c, frames, n);
+	for (size_t f = 0; f < n; f++) {
+		size_t len = frame_len(&frames[f]);
+
+		at = put_frame(c, at, c->tx + tx_at, len, &npackets);
+		tx_at += len;
+		if (len % SPI_PER_PACKET)
+			end_transfer(c, &start, at, outs, &nouts);
+		if (frames[f].gap_us)
+			at = put_gap(c, at, frames[f].gap_us);
+	}
+	end_transfer(c, &start, at, outs, &nouts);
+	c->selected = n && !frames[n - 1].gap_us;
+	if (ub_usb_exchange(c->usb, outs, nouts, c->in, SPI_PER_PACKET, npackets, &got,
+			    CH341_TIMEOUT_MS, err) != UB_USB_OK)
+		return -1;
+	if (got != total)
+		return ub_fail(err, UB_EFAIL, "ch341a: %zu of %zu bytes came back", got, total);
+	scatter(c, frames, n);
+	return 0;
+}
+
 static int ch341_frame(void *priv, const struct ub_spi_seg *segs, size_t nsegs,
 		       struct ub_err *err)
 {
-	struct ch341 *c = priv;
-	size_t len = 0, at = 0, npackets, outlen, got = 0;
+	const struct ub_spi_frame one = { segs, nsegs, 0 };
 
-	for (size_t i = 0; i < nsegs; i++)
-		len += segs[i].len;
-	if (len > CH341_MAX_FRAME)
-		return ub_fail(err, UB_EFAIL, "ch341a: a frame of %zu bytes is over %d", len,
-			       CH341_MAX_FRAME);
-	for (size_t i = 0; i < nsegs; at += segs[i].len, i++) {
-		if (segs[i].tx)
-			memcpy(c->tx + at, segs[i].tx, segs[i].len);
-		else
-			memset(c->tx + at, 0, segs[i].len);
-	}
-	outlen = build_frame(c, len, &npackets);
-	c->selected = 1;
-	if (ub_usb_exchange(c->usb, c->out, outlen, c->in, SPI_PER_PACKET, npackets, &got,
-			    CH341_TIMEOUT_MS, err) != UB_USB_OK)
-		return -1;
-	if (got != len)
-		return ub_fail(err, UB_EFAIL, "ch341a: %zu of %zu bytes came back", got, len);
-	for (size_t i = 0, at2 = 0; i < nsegs; at2 += segs[i].len, i++)
-		for (size_t k = 0; segs[i].rx && k < segs[i].len; k++)
-			segs[i].rx[k] = reversed(c->in[at2 + k]);
-	return 0;
+	return ch341_frames(priv, &one, 1, err);
 }
 
 static int drive_pins(struct ch341 *c, struct ub_err *err);
@@ -215,6 +332,7 @@ static int ch341_close(void *priv, struct ub_err *err)
 
 static const struct ub_spi_ops ch341_ops = {
 	.frame = ch341_frame,
+	.frames = ch341_frames,
 	.delay_us = ch341_delay_us,
 	.now_ns = ch341_now_ns,
 	.own_line = ch341_own_line,

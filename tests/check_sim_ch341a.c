@@ -465,6 +465,30 @@ START_TEST(each_round_trip_waits_for_a_frame)
 }
 END_TEST
 
+/* A transfer sent before the last one's replies were collected was queued: it goes on at once. */
+START_TEST(a_transfer_queued_behind_uncollected_replies_waits_for_no_frame)
+{
+	struct dev d;
+	const uint8_t rd[3] = { 0xAB, 0x00, 0x20 };
+	uint8_t b[32];
+	uint64_t t0;
+
+	dev_open(&d, NULL);
+	align_300us(&d);
+	t0 = usb_sim_now(d.sim);
+	for (int i = 0; i < 10; i++)
+		out(&d, rd, sizeof(rd));
+	for (int i = 0; i < 10; i++)
+		ck_assert_uint_eq(in(&d, b, sizeof(b)), 1);
+	/* One frame wait (0.7 ms), then ten packets of 30 us and their replies. */
+	ck_assert_uint_ge(usb_sim_now(d.sim) - t0, 700 * 1000);
+	ck_assert_uint_le(usb_sim_now(d.sim) - t0, MS + 700 * 1000);
+	dev_close(&d);
+	ck_assert_uint_eq(tu_stat(d.stats, "round_trips"), 1);
+	dev_unlink(&d);
+}
+END_TEST
+
 START_TEST(pace_0_leaves_only_the_spi_clock)
 {
 	struct dev d;
@@ -580,6 +604,7 @@ static Suite *ch341a_suite(void)
 	tcase_add_test(bk, page_program_and_read_back);
 	tcase_add_test(t, read_4k_takes_the_adapters_time);
 	tcase_add_test(t, each_round_trip_waits_for_a_frame);
+	tcase_add_test(t, a_transfer_queued_behind_uncollected_replies_waits_for_no_frame);
 	tcase_add_test(t, pace_0_leaves_only_the_spi_clock);
 	tcase_add_test(f, unplug_at_the_nth_packet);
 	tcase_add_test(f, direction_before_value_glitches);

@@ -240,6 +240,52 @@ START_TEST(a_short_bulk_out_is_an_error)
 }
 END_TEST
 
+START_TEST(exchange_without_a_queue_sends_the_outs_then_the_ins)
+{
+	struct fake f = { 0 };
+	struct ub_usb *usb = fake_usb(&f);
+	struct ub_err err = { 0 };
+	const struct ub_usb_out outs[2] = { { (const uint8_t *)"ab", 2 },
+					    { (const uint8_t *)"cde", 3 } };
+	uint8_t in[8];
+	size_t got = 99;
+
+	ck_assert_int_eq(ub_usb_exchange(usb, outs, 2, in, 4, 2, &got, 100, &err), UB_USB_OK);
+	/* The fake gives back the last OUT, to each IN. */
+	ck_assert_uint_eq(got, 6);
+	ck_assert_mem_eq(in, "cdecde", 6);
+	ck_assert_uint_eq(f.nep, 4);
+	ck_assert_uint_eq(f.ep[0], 0x02);
+	ck_assert_uint_eq(f.ep[1], 0x02);
+	ck_assert_uint_eq(f.ep[2], 0x83);
+	ck_assert_uint_eq(f.ep[3], 0x83);
+	f.short_out = 1;
+	ck_assert_int_eq(ub_usb_exchange(usb, outs, 2, in, 4, 2, &got, 100, &err), UB_USB_ERROR);
+	assert_one_line(&err, UB_EFAIL, "usb 9-9: bulk OUT of 5 bytes with 2 IN transfers queued "
+			"(0 bytes in) failed");
+	close_ok(usb);
+}
+END_TEST
+
+START_TEST(exchange_of_too_many_outs_is_refused)
+{
+	struct fake f = { 0 };
+	struct ub_usb *usb = fake_usb(&f);
+	struct ub_err err = { 0 };
+	struct ub_usb_out outs[UB_USB_MAX_OUTS + 1];
+	uint8_t in[4];
+	size_t got;
+
+	for (size_t i = 0; i < UB_USB_MAX_OUTS + 1; i++)
+		outs[i] = (struct ub_usb_out){ (const uint8_t *)"x", 1 };
+	ck_assert_int_eq(ub_usb_exchange(usb, outs, UB_USB_MAX_OUTS + 1, in, 4, 1, &got, 100, &err),
+			 UB_USB_ERROR);
+	assert_one_line(&err, UB_EFAIL, "internal: 9 OUT transfers in one exchange");
+	ck_assert_uint_eq(f.nep, 0);
+	close_ok(usb);
+}
+END_TEST
+
 START_TEST(statuses_have_their_messages)
 {
 	static const struct {
@@ -491,6 +537,41 @@ START_TEST(sim_device_gone_after_reboot)
 }
 END_TEST
 
+/*
+ * The emulated CH341A: three transfers of UIO pin reads (each answered by one
+ * byte) queued in one exchange cost one round trip, and their replies come
+ * back in order.
+ */
+START_TEST(sim_exchange_over_the_ch341a_is_one_round_trip)
+{
+	static const struct ub_usb_id ch341a = { 0x1A86, 0x5512 };
+	const uint8_t read_pins[3] = { 0xAB, 0x00, 0x20 };
+	const uint8_t drive[32] = { 0xAB, 0x80 | 0x36, 0x40 | 0x3F, 0x20 };
+	const struct ub_usb_out outs[3] = { { read_pins, 3 }, { drive, 32 }, { read_pins, 3 } };
+	struct ub_err err = { 0 };
+	struct ub_usb *usb;
+	char stats[64], spec[128];
+	uint8_t in[3 * 31];
+	size_t got = 0;
+	int64_t t0;
+
+	tu_tmpfile(stats, sizeof(stats));
+	snprintf(spec, sizeof(spec), "sim:ch341a,stats=%s", stats);
+	ck_assert_msg(ub_usb_open(spec, &ch341a, 1, 0, &usb, &err) == 0, "%s", err.msg);
+	t0 = ub_usb_clock_ms(usb);
+	ck_assert_int_eq(ub_usb_exchange(usb, outs, 3, in, 31, 2, &got, 1000, &err), UB_USB_OK);
+	ck_assert_uint_le((uint64_t)(ub_usb_clock_ms(usb) - t0), 2);
+	/* Two replies: the pins pulled up, then D0 (CS) driven low, the rest as driven. */
+	ck_assert_uint_eq(got, 2);
+	ck_assert_uint_eq(in[0] & 0x3F, 0x3F);
+	ck_assert_uint_eq(in[1] & 0x3F, 0x36);
+	close_ok(usb);
+	ck_assert_uint_eq(tu_stat(stats, "round_trips"), 1);
+	ck_assert_uint_eq(tu_stat(stats, "packets_out"), 3);
+	unlink(stats);
+}
+END_TEST
+
 START_TEST(sim_sleep_is_model_time)
 {
 	struct ub_usb *usb = open_ok("sim:t31");
@@ -620,6 +701,8 @@ static Suite *suite(void)
 	tcase_add_test(specs, sim_needs_a_known_model);
 	tcase_add_test(layer, bulk_round_trip_on_the_descriptor_endpoints);
 	tcase_add_test(layer, a_short_bulk_out_is_an_error);
+	tcase_add_test(layer, exchange_without_a_queue_sends_the_outs_then_the_ins);
+	tcase_add_test(layer, exchange_of_too_many_outs_is_refused);
 	tcase_add_test(layer, statuses_have_their_messages);
 	tcase_add_test(layer, no_clock_of_its_own_is_the_wall_clock);
 	tcase_add_test(sim, sim_lists_its_device);
@@ -633,6 +716,7 @@ static Suite *suite(void)
 	tcase_add_test(sim, sim_bulk_out_reaches_the_rom);
 	tcase_add_test(sim, sim_bulk_in_on_the_rom_times_out_in_model_time);
 	tcase_add_test(sim, sim_device_gone_after_reboot);
+	tcase_add_test(sim, sim_exchange_over_the_ch341a_is_one_round_trip);
 	tcase_add_test(sim, sim_sleep_is_model_time);
 	tcase_add_test(sim, sim_close_reports_the_emulator_files);
 #ifdef UB_HAVE_LIBUSB

@@ -263,18 +263,25 @@ enum ub_usb_status ub_usb_bulk_in(struct ub_usb *usb, uint8_t *buf, size_t cap, 
 	return report(usb, st, what, timeout_ms, err);
 }
 
-/* Without the backend's queue: the OUT, then the INs in turn. */
-static enum ub_usb_status exchange_in_turn(struct ub_usb *usb, const uint8_t *out,
-					   size_t outlen, uint8_t *in, size_t in_each,
+/*
+ * Without the backend's queue: the OUTs, then the INs in turn. An emulator
+ * takes it as queued all the same: its host waited for nothing in between.
+ */
+static enum ub_usb_status exchange_in_turn(struct ub_usb *usb, const struct ub_usb_out *outs,
+					   size_t nouts, uint8_t *in, size_t in_each,
 					   size_t in_count, size_t *in_actual, int timeout_ms,
 					   struct ub_err *err)
 {
-	size_t sent = 0;
-	enum ub_usb_status st = usb->ops->bulk(usb->priv, usb->desc.ep_out, (uint8_t *)out, outlen,
-					       &sent, timeout_ms, err);
+	enum ub_usb_status st = UB_USB_OK;
 
-	if (st == UB_USB_OK && sent != outlen)
-		st = UB_USB_ERROR;
+	for (size_t i = 0; st == UB_USB_OK && i < nouts; i++) {
+		size_t sent = 0;
+
+		st = usb->ops->bulk(usb->priv, usb->desc.ep_out, (uint8_t *)outs[i].data, outs[i].len,
+				    &sent, timeout_ms, err);
+		if (st == UB_USB_OK && sent != outs[i].len)
+			st = UB_USB_ERROR;
+	}
 	for (size_t i = 0; st == UB_USB_OK && i < in_count; i++) {
 		size_t got = 0;
 
@@ -287,20 +294,27 @@ static enum ub_usb_status exchange_in_turn(struct ub_usb *usb, const uint8_t *ou
 	return st;
 }
 
-enum ub_usb_status ub_usb_exchange(struct ub_usb *usb, const uint8_t *out, size_t outlen,
-				   uint8_t *in, size_t in_each, size_t in_count, size_t *in_actual,
-				   int timeout_ms, struct ub_err *err)
+enum ub_usb_status ub_usb_exchange(struct ub_usb *usb, const struct ub_usb_out *outs,
+				   size_t nouts, uint8_t *in, size_t in_each, size_t in_count,
+				   size_t *in_actual, int timeout_ms, struct ub_err *err)
 {
 	enum ub_usb_status st;
+	size_t outlen = 0;
 	char what[128];
 
 	*in_actual = 0;
+	if (nouts > UB_USB_MAX_OUTS) {
+		ub_fail(err, UB_EFAIL, "internal: %zu OUT transfers in one exchange", nouts);
+		return UB_USB_ERROR;
+	}
+	for (size_t i = 0; i < nouts; i++)
+		outlen += outs[i].len;
 	if (usb->ops->exchange)
-		st = usb->ops->exchange(usb->priv, usb->desc.ep_out, out, outlen, usb->desc.ep_in,
+		st = usb->ops->exchange(usb->priv, usb->desc.ep_out, outs, nouts, usb->desc.ep_in,
 					in, in_each, in_count, in_actual, timeout_ms, err);
 	else
-		st = exchange_in_turn(usb, out, outlen, in, in_each, in_count, in_actual, timeout_ms,
-				      err);
+		st = exchange_in_turn(usb, outs, nouts, in, in_each, in_count, in_actual,
+				      timeout_ms, err);
 	if (st == UB_USB_OK)
 		return st;
 	snprintf(what, sizeof(what), "bulk OUT of %zu bytes with %zu IN transfers queued (%zu "

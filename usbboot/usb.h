@@ -55,6 +55,13 @@ enum ub_usb_status {
 	UB_USB_ERROR,    /* anything else (permissions, the host controller); err status 1 */
 };
 
+/* One bulk OUT transfer of an exchange: its last packet may be short, which ends it. */
+struct ub_usb_out {
+	const uint8_t *data;
+	size_t len;
+};
+#define UB_USB_MAX_OUTS 8
+
 /*
  * A backend's transfers fill err only for UB_USB_ERROR (with what it knows:
  * libusb's error name); the layer words STALL, TIMEOUT and GONE itself,
@@ -70,12 +77,12 @@ struct ub_usb_ops {
 	enum ub_usb_status (*bulk)(void *priv, uint8_t ep, uint8_t *data, size_t len,
 				   size_t *actual, int timeout_ms, struct ub_err *err);
 	/*
-	 * Optional: one bulk OUT transfer with in_count bulk IN transfers of at
-	 * most in_each bytes kept queued while it goes (see ub_usb_exchange).
-	 * NULL: the OUT, then the INs one after another.
+	 * Optional: bulk OUT transfers queued together with in_count bulk IN
+	 * transfers of at most in_each bytes kept queued while they go (see
+	 * ub_usb_exchange). NULL: the OUTs, then the INs one after another.
 	 */
-	enum ub_usb_status (*exchange)(void *priv, uint8_t ep_out, const uint8_t *out,
-				       size_t outlen, uint8_t ep_in, uint8_t *in, size_t in_each,
+	enum ub_usb_status (*exchange)(void *priv, uint8_t ep_out, const struct ub_usb_out *outs,
+				       size_t nouts, uint8_t ep_in, uint8_t *in, size_t in_each,
 				       size_t in_count, size_t *in_actual, int timeout_ms,
 				       struct ub_err *err);
 	/* Release and free; 0, or -1 with err (an emulator's files). Always frees. */
@@ -142,16 +149,17 @@ enum ub_usb_status ub_usb_bulk_in(struct ub_usb *usb, uint8_t *buf, size_t cap, 
 
 /*
  * A round trip of a device that answers each OUT packet with a short IN
- * packet (the CH341A): all of out in one bulk OUT transfer, and in_count
- * bulk IN transfers of at most in_each bytes each, queued before it is sent
- * so that the device, not the host, sets the pace (flashrom keeps 32 in
- * flight). What they bring is packed into in (room for in_each * in_count
- * bytes), in order; *in_actual the bytes. A transfer that comes back empty
- * ends the exchange early.
+ * packet (the CH341A): the nouts bulk OUT transfers (at most
+ * UB_USB_MAX_OUTS) queued one behind the other, and in_count bulk IN
+ * transfers of at most in_each bytes each, queued before them so that the
+ * device, not the host, sets the pace (flashrom keeps 32 in flight). The
+ * host waits once, for all of it. What the INs bring is packed into in
+ * (room for in_each * in_count bytes), in order; *in_actual the bytes. A
+ * transfer that comes back empty ends the exchange early.
  */
-enum ub_usb_status ub_usb_exchange(struct ub_usb *usb, const uint8_t *out, size_t outlen,
-				   uint8_t *in, size_t in_each, size_t in_count, size_t *in_actual,
-				   int timeout_ms, struct ub_err *err);
+enum ub_usb_status ub_usb_exchange(struct ub_usb *usb, const struct ub_usb_out *outs,
+				   size_t nouts, uint8_t *in, size_t in_each, size_t in_count,
+				   size_t *in_actual, int timeout_ms, struct ub_err *err);
 
 /* Milliseconds on the device's clock: CLOCK_MONOTONIC, or the emulator's model clock. */
 int64_t ub_usb_clock_ms(struct ub_usb *usb);

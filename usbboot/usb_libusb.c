@@ -216,16 +216,85 @@ static int make_queue(struct in_queue *q, struct lusb *lu, uint8_t ep_in, uint8_
 	return 0;
 }
 
-static enum ub_usb_status lusb_exchange(void *priv, uint8_t ep_out, const uint8_t *out,
-					size_t outlen, uint8_t ep_in, uint8_t *in, size_t in_each,
+/* The OUT transfers of an exchange, all submitted at once, in order. */
+struct out_queue {
+	struct libusb_transfer *t[UB_USB_MAX_OUTS];
+	size_t n;
+	int pending;
+	enum ub_usb_status st;
+};
+
+static void LIBUSB_CALL out_done(struct libusb_transfer *t)
+{
+	struct out_queue *o = t->user_data;
+	enum ub_usb_status st = transfer_status(t->status);
+
+	o->pending--;
+	if (st == UB_USB_OK && t->status != LIBUSB_TRANSFER_CANCELLED &&
+	    t->actual_length != t->length)
+		st = UB_USB_ERROR;
+	if (st != UB_USB_OK && o->st == UB_USB_OK)
+		o->st = st;
+}
+
+static void cancel_outs(struct out_queue *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		libusb_cancel_transfer(o->t[i]);  /* LIBUSB_ERROR_NOT_FOUND for those done */
+}
+
+static void free_outs(struct out_queue *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		libusb_free_transfer(o->t[i]);
+}
+
+static int submit_outs(struct out_queue *o, struct lusb *lu, uint8_t ep_out,
+		       const struct ub_usb_out *outs, size_t nouts, int timeout_ms)
+{
+	for (o->n = 0; o->n < nouts; o->n++) {
+		struct libusb_transfer *t = libusb_alloc_transfer(0);
+
+		int rc;
+
+		if (!t)
+			return LIBUSB_ERROR_NO_MEM;
+		o->t[o->n] = t;
+		libusb_fill_bulk_transfer(t, lu->handle, ep_out, (uint8_t *)outs[o->n].data,
+					  (int)outs[o->n].len, out_done, o, lusb_timeout(timeout_ms));
+		rc = libusb_submit_transfer(t);
+		if (rc < 0) {
+			o->n++;
+			return rc;
+		}
+		o->pending++;
+	}
+	return 0;
+}
+
+static void wait_outs(struct out_queue *o, struct lusb *lu)
+{
+	while (o->pending > 0) {
+		struct timeval tv = { 0, 100000 };
+
+		libusb_handle_events_timeout_completed(lu->ctx, &tv, NULL);
+	}
+}
+
+static int busy(const struct in_queue *q, const struct out_queue *o)
+{
+	return o->pending > 0 || (!q->stop && (q->inflight > 0 || q->submitted < q->count));
+}
+
+static enum ub_usb_status lusb_exchange(void *priv, uint8_t ep_out, const struct ub_usb_out *outs,
+					size_t nouts, uint8_t ep_in, uint8_t *in, size_t in_each,
 					size_t in_count, size_t *in_actual, int timeout_ms,
 					struct ub_err *err)
 {
 	struct lusb *lu = priv;
 	struct in_queue q = { 0 };
+	struct out_queue o = { 0 };
 	int64_t deadline = ub_clock_ms() + (timeout_ms < 0 ? INT32_MAX : timeout_ms);
-	enum ub_usb_status st = UB_USB_OK;
-	size_t sent = 0;
 
 	if (in_each > INT_MAX || make_queue(&q, lu, ep_in, in, in_each, in_count, timeout_ms) < 0) {
 		free_queue(&q);
@@ -234,21 +303,28 @@ static enum ub_usb_status lusb_exchange(void *priv, uint8_t ep_out, const uint8_
 	}
 	for (int i = 0; i < IN_FLIGHT && !q.stop; i++)
 		submit_slot(&q, &q.slot[i]);
-	if (q.st == UB_USB_OK)
-		st = lusb_bulk(lu, ep_out, (uint8_t *)out, outlen, &sent, timeout_ms, err);
-	if (st == UB_USB_OK && sent != outlen)
-		st = UB_USB_ERROR;
-	if (st != UB_USB_OK)
-		q.stop = 1;
-	while (!q.stop && (q.inflight > 0 || q.submitted < q.count) && ub_clock_ms() < deadline) {
+	if (q.st == UB_USB_OK) {
+		int rc = submit_outs(&o, lu, ep_out, outs, nouts, timeout_ms);
+
+		if (rc < 0)
+			o.st = status_of(lu, rc, "bulk OUT", err);
+	}
+	while (busy(&q, &o) && o.st == UB_USB_OK && ub_clock_ms() < deadline) {
 		struct timeval tv = { 0, 100000 };
 
 		libusb_handle_events_timeout_completed(lu->ctx, &tv, NULL);
 	}
+	if (o.pending > 0 && o.st == UB_USB_OK)
+		o.st = UB_USB_TIMEOUT;
+	if (o.st != UB_USB_OK)
+		q.stop = 1;
+	cancel_outs(&o);
+	wait_outs(&o, lu);
 	drain_queue(&q, deadline);
+	free_outs(&o);
 	free_queue(&q);
 	*in_actual = q.packed;
-	return st != UB_USB_OK ? st : q.st;
+	return o.st != UB_USB_OK ? o.st : q.st;
 }
 
 /* Give interface 0 back to the kernel driver we took it from, and close. */
