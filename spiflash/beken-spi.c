@@ -87,7 +87,7 @@ static void free_options(void *ctx)
 
 static const struct ub_opt options[] = {
 	{ "spi", 's', "SPEC", OPT_SPI, 0, "the SPI master (backends below)" },
-	{ "cen", 0, "SPEC", OPT_CEN, 0, "CEN line: gpiochipN:OFFSET or a line name (implied by sim)" },
+	{ "cen", 0, "SPEC", OPT_CEN, 0, "CEN line: gpiochipN:OFFSET or a line name (implied by sim and ch341a)" },
 	{ "speed", 0, "HZ|auto", OPT_SPEED, 0,
 	  "SPI clock (default auto: fastest that reads back the same)" },
 	{ "all", 0, NULL, OPT_ALL, UB_OPT_CLI_ONLY | UB_OPT_PER_COMMAND, "erase the whole flash" },
