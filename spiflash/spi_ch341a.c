@@ -32,6 +32,8 @@
 #define CH341_MAX_FRAME 4100       /* a 4 KiB read and its command, as flashrom's */
 #define CH341_CLOCK_HZ 1400000u    /* fixed (notes §2) */
 #define CH341_TIMEOUT_MS 5000
+#define NO_ADAPTER_HINT "; is the CH341A plugged in, with its jumper on programmer (SPI) mode? " \
+	"In serial mode it shows up as another USB id"
 #define BATCH_PACKETS 160          /* a 4 KiB read's 133, with room for gaps */
 #define UIO_DELAY_MAX 63u          /* µs in one delay sub-command */
 #define GAP_PER_PACKET_US (UIO_DELAY_MAX * (PACKET - 3))
@@ -354,10 +356,15 @@ static int configure(struct ch341 *c, struct ub_err *err)
 	return ub_usb_bulk_out(c->usb, p, sizeof(p), CH341_TIMEOUT_MS, err) == UB_USB_OK ? 0 : -1;
 }
 
+static int is_sim(const char *arg)
+{
+	return arg && strcmp(arg, "sim") == 0;
+}
+
 /* "ch341a" -> the first adapter; "1-1.2" -> that path; "sim" -> the emulated one. */
 static void usb_spec(const char *arg, const char *opts, char *buf, size_t len)
 {
-	if (arg && strcmp(arg, "sim") == 0)
+	if (is_sim(arg))
 		snprintf(buf, len, "sim:ch341a%s%s", opts && *opts ? "," : "", opts ? opts : "");
 	else
 		snprintf(buf, len, "%s", arg ? arg : "");
@@ -372,14 +379,21 @@ int ub_ch341a_open(const char *arg, const char *opts, const struct ub_log *log,
 
 	if (!c)
 		return ub_fail(err, UB_EFAIL, "out of memory");
-	if (opts && *opts && !(arg && strcmp(arg, "sim") == 0)) {
+	if (opts && *opts && !is_sim(arg)) {
 		free(c);
 		return ub_fail(err, UB_EUSAGE, "ch341a: no options but speed= (and that only to be "
 			       "refused): '%s'", opts);
 	}
 	usb_spec(arg, opts, spec, sizeof(spec));
 	c->cen = 1;
-	if (ub_usb_open(spec, &id, 1, 0, &c->usb, err) < 0 || configure(c, err) < 0) {
+	if (ub_usb_open(spec, &id, 1, 0, &c->usb, err) < 0) {
+		if (err && err->status == UB_ENODEV && !is_sim(arg) &&
+		    strlen(err->msg) + sizeof(NO_ADAPTER_HINT) < sizeof(err->msg))
+			strcat(err->msg, NO_ADAPTER_HINT);
+		free(c);
+		return -1;
+	}
+	if (configure(c, err) < 0) {
 		ub_usb_close(c->usb, NULL);
 		free(c);
 		return -1;
