@@ -28,6 +28,34 @@ void sim_set_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
+long sim_find_name(sim_name_at name_at, const char *name)
+{
+	const char *n;
+
+	for (size_t i = 0; (n = name_at(i)) != NULL; i++)
+		if (strcmp(n, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+char *sim_join_names(sim_name_at name_at, char *buf, size_t len)
+{
+	size_t used = 0;
+	const char *n;
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	for (size_t i = 0; (n = name_at(i)) != NULL && used < len; i++) {
+		int k = snprintf(buf + used, len - used, "%s%s", i ? ", " : "", n);
+
+		if (k < 0)
+			break;
+		used += (size_t)k;
+	}
+	return buf;
+}
+
 uint64_t sim_random(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);

@@ -14,6 +14,15 @@
 void sim_set_err(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * A model table's names, for lookups and messages: name_at(i) is the i-th
+ * model's name, NULL past the end. sim_find_name gives the index of name,
+ * or -1; sim_join_names writes them ", "-separated into buf and returns it.
+ */
+typedef const char *(*sim_name_at)(size_t i);
+long sim_find_name(sim_name_at name_at, const char *name);
+char *sim_join_names(sim_name_at name_at, char *buf, size_t len);
+
 /* splitmix64: the next number from *state. */
 uint64_t sim_random(uint64_t *state);
 

@@ -155,31 +155,23 @@ static void wire_bulk(struct usb_sim *s, uint64_t start, uint8_t ep, size_t aske
 
 /* ------------------------------------------------------------- the spec */
 
+static const char *model_name_at(size_t i)
+{
+	return usb_sim_models[i] ? usb_sim_models[i]->name : NULL;
+}
+
 char *usb_sim_model_names(char *buf, size_t len)
 {
-	size_t used = 0;
-
-	if (!len)
-		return buf;
-	buf[0] = '\0';
-	for (size_t i = 0; usb_sim_models[i] && used < len; i++) {
-		int n = snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
-				 usb_sim_models[i]->name);
-
-		if (n < 0)
-			break;
-		used += (size_t)n;
-	}
-	return buf;
+	return sim_join_names(model_name_at, buf, len);
 }
 
 static const struct usb_sim_model *find_model(const char *name, char *err, size_t errlen)
 {
+	long i = sim_find_name(model_name_at, name);
 	char known[256];
 
-	for (size_t i = 0; usb_sim_models[i]; i++)
-		if (strcmp(usb_sim_models[i]->name, name) == 0)
-			return usb_sim_models[i];
+	if (i >= 0)
+		return usb_sim_models[i];
 	sim_set_err(err, errlen, "unknown USB emulator '%s' (known: %s)", name,
 		    usb_sim_model_names(known, sizeof(known)));
 	return NULL;
