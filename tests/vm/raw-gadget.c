@@ -135,7 +135,9 @@ static size_t get_descriptor(const struct rg_descriptors *d, unsigned value,
 	case USB_DT_DEVICE:
 		memcpy(buf, &d->device, sizeof(d->device));
 		return sizeof(d->device);
-	case USB_DT_DEVICE_QUALIFIER:
+	case USB_DT_DEVICE_QUALIFIER:   /* a full-speed-only device STALLs it (USB 2.0 9.6.2) */
+		if (!d->qualifier.bLength)
+			return 0;
 		memcpy(buf, &d->qualifier, sizeof(d->qualifier));
 		return sizeof(d->qualifier);
 	case USB_DT_CONFIG:
@@ -152,7 +154,7 @@ static size_t get_descriptor(const struct rg_descriptors *d, unsigned value,
 
 void rg_open(struct rg_gadget *g, const char *driver, const char *udc)
 {
-	struct usb_raw_init init = { .speed = USB_SPEED_HIGH };
+	struct usb_raw_init init = { .speed = g->speed ? (uint8_t)g->speed : USB_SPEED_HIGH };
 
 	g->fd = open("/dev/raw-gadget", O_RDWR | O_CLOEXEC);
 	if (g->fd < 0)

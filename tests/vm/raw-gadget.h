@@ -33,7 +33,7 @@ enum {
 /* What GET_DESCRIPTOR answers. */
 struct rg_descriptors {
 	struct usb_device_descriptor device;
-	struct usb_qualifier_descriptor qualifier;
+	struct usb_qualifier_descriptor qualifier;  /* bLength 0: none (full speed only) */
 	unsigned char config[RG_CONFIG_MAX];  /* wTotalLength bytes */
 	size_t config_len;
 	const char *strings[RG_STRINGS];      /* UTF-8, by index (0 unused); NULL: none */
@@ -63,6 +63,7 @@ struct rg_gadget {
 	const struct rg_descriptors *desc;
 	const struct rg_ops *ops;
 	void *device;                       /* the device's own state, for ops */
+	int speed;                          /* USB_SPEED_FULL or USB_SPEED_HIGH; 0: high */
 	int configured;                     /* the ep0 thread's */
 	atomic_int closing;                 /* I/O errors are expected from now on */
 };
@@ -82,7 +83,11 @@ size_t rg_append(unsigned char *buf, size_t at, const void *desc, size_t len);
 /* String descriptor of a UTF-8 string (BMP only) into buf (255 bytes); its length. */
 size_t rg_string_descriptor(const char *utf8, unsigned char *buf);
 
-/* Opens /dev/raw-gadget, binds to udc (of driver) at high speed and runs. */
+/*
+ * Opens /dev/raw-gadget, binds to udc (of driver) at g->speed and runs. The
+ * UDC may bring it up slower (dummy_hcd loaded with is_high_speed=0 is full
+ * speed only), never faster.
+ */
 void rg_open(struct rg_gadget *g, const char *driver, const char *udc);
 /* Closes it: the device leaves the bus. No thread may be inside an ioctl on it. */
 void rg_close(struct rg_gadget *g);

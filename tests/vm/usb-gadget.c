@@ -24,6 +24,9 @@
  *               "12.345678 bulk-out 01 -> stall"  (a bulk transfer the model
  *                   did not take: stall, silent or gone; ok is not logged)
  *               "12.345678 released"  (a silent request given up, --hang-ms)
+ *               "12.345678 traffic bulk-out 96 bulk-in 31"  (bytes the model
+ *                   took and gave since the last such line, once the bulk
+ *                   endpoints have been quiet for a tick, 10 ms)
  *               "12.345678 detached"  (the model left the bus)
  *               "12.345678 stop bulk-out 1234 bulk-in 5678"  (bytes moved)
  * SIGTERM or SIGINT ends it: the device leaves the bus, the emulator's
@@ -34,8 +37,15 @@
  * configuration (bus-powered, 500 mA, as the Ingenic ROM's in CAP-T20) with
  * one interface, class 0xFF/0/0, and the model's bulk OUT and IN endpoints
  * with its wMaxPacketSize. raw_gadget keeps the endpoint numbers (dummy_udc
- * has ep1out-bulk and ep1in-bulk); FunctionFS would renumber them (shared
- * notes/vm-tier.md). Standard requests are answered here
+ * has ep1out-bulk, ep1in-bulk, ep2out-bulk and ep2in-bulk); FunctionFS would
+ * renumber them (shared notes/vm-tier.md). A wMaxPacketSize of 512 is a
+ * high-speed device (USB 2.0, with a device qualifier); any other is a
+ * full-speed one, as the CH341A (1a86:5512, 32-byte bulk 0x02 and 0x82):
+ * bcdUSB 1.10, no qualifier, and raw_gadget asked for full speed, which
+ * dummy_udc then runs at even when dummy_hcd is high-speed capable (on a
+ * high-speed connection it would refuse the endpoints: a high-speed bulk
+ * endpoint takes 512-byte packets only). The model's interrupt endpoint,
+ * when it has one, is not presented: usb_sim_describe does not say it. Standard requests are answered here
  * (tests/vm/raw-gadget.c); every vendor request goes to usb_sim_control,
  * other class requests STALL.
  *
@@ -64,13 +74,17 @@
  *
  * Data: bulk OUT is read one packet at a time and given to the model as
  * it comes (a longer read would wait for more after a transfer of a
- * multiple of 512 bytes, and its bytes would reach the model after the
- * control request that follows them). The model sees the host's order: a
+ * multiple of wMaxPacketSize, and its bytes would reach the model after the
+ * control request that follows them). A CH341A host writes a whole command
+ * as one transfer of 32-byte packets, each of which the model executes as
+ * it gets it. The model sees the host's order: a
  * vendor request goes to it once every bulk OUT packet the host sent
  * before has; a packet sent after it (the host saw the request complete
  * with its OUT data stage, before the model had it) waits for it.
  * Bulk IN is served from what the model has queued: the IN thread asks the
- * model after every transfer and writes what it gets.
+ * model after every transfer and writes what it gets, each answer as its
+ * own transfer: the CH341A's one short reply per SPI packet completes one
+ * of the IN transfers its host keeps queued.
  *
  * Threads: main (the signals, time, detach and re-attach), ep0, bulk OUT,
  * bulk IN; one lock around the model and the log.
@@ -104,6 +118,7 @@ enum {
 	CONFIG_VALUE = 1,
 	MAX_POWER_2MA = 250,       /* 500 mA (CAP-T20) */
 	TICK_MS = 10,              /* main's clock and attach poll */
+	HS_BULK_PACKET = 512,      /* the only bulk wMaxPacketSize at high speed */
 };
 
 /* Where the bulk OUT thread is, for the ep0 thread's ordering. */
@@ -137,6 +152,8 @@ struct gadget {
 	int in_request;                  /* the ep0 thread is answering one */
 	int ctrl_pending;                /* a vendor request the model has not seen yet */
 	uint64_t out_bytes, in_bytes;
+	uint64_t out_logged, in_logged; /* as of the last "traffic" line */
+	uint64_t out_tick, in_tick;     /* as of main's last tick */
 	int ep_in, ep_out;               /* raw_gadget endpoint handles */
 	pthread_t ep0_thread, out_thread, in_thread;
 	int bulk_started;
@@ -537,12 +554,14 @@ static void build_descriptors(struct gadget *g)
 		.wMaxPacketSize = htole16(d->max_packet),
 	};
 	size_t n = USB_DT_CONFIG_SIZE;
+	int high_speed = d->max_packet == HS_BULK_PACKET;
 
 	memset(&g->desc, 0, sizeof(g->desc));
+	g->rg.speed = high_speed ? USB_SPEED_HIGH : USB_SPEED_FULL;
 	g->desc.device = (struct usb_device_descriptor){
 		.bLength = USB_DT_DEVICE_SIZE,
 		.bDescriptorType = USB_DT_DEVICE,
-		.bcdUSB = htole16(0x0200),
+		.bcdUSB = htole16(high_speed ? 0x0200 : 0x0110),
 		.bMaxPacketSize0 = RG_EP0_MAX,
 		.idVendor = htole16(d->vid),
 		.idProduct = htole16(d->pid),
@@ -552,13 +571,14 @@ static void build_descriptors(struct gadget *g)
 		.iSerialNumber = d->serial[0] ? STRING_SERIAL : 0,
 		.bNumConfigurations = 1,
 	};
-	g->desc.qualifier = (struct usb_qualifier_descriptor){
-		.bLength = sizeof(struct usb_qualifier_descriptor),
-		.bDescriptorType = USB_DT_DEVICE_QUALIFIER,
-		.bcdUSB = htole16(0x0200),
-		.bMaxPacketSize0 = RG_EP0_MAX,
-		.bNumConfigurations = 1,
-	};
+	if (high_speed)
+		g->desc.qualifier = (struct usb_qualifier_descriptor){
+			.bLength = sizeof(struct usb_qualifier_descriptor),
+			.bDescriptorType = USB_DT_DEVICE_QUALIFIER,
+			.bcdUSB = htole16(0x0200),
+			.bMaxPacketSize0 = RG_EP0_MAX,
+			.bNumConfigurations = 1,
+		};
 	g->desc.strings[STRING_MANUFACTURER] = d->manufacturer[0] ? d->manufacturer : NULL;
 	g->desc.strings[STRING_PRODUCT] = d->product[0] ? d->product : NULL;
 	g->desc.strings[STRING_SERIAL] = d->serial[0] ? d->serial : NULL;
@@ -693,6 +713,26 @@ static void start_session(struct gadget *g, const struct conf *c)
 	g->ep0_thread = rg_start_thread(rg_ep0_thread, &g->rg);
 }
 
+/*
+ * The bytes moved since the last "traffic" line, once nothing moved for a
+ * tick: one line per burst (a host program's run), not one per packet.
+ * Caller holds g->lock.
+ */
+static void log_traffic(struct gadget *g)
+{
+	int quiet = g->out_bytes == g->out_tick && g->in_bytes == g->in_tick;
+
+	if (quiet && (g->out_bytes != g->out_logged || g->in_bytes != g->in_logged)) {
+		rg_log(g->events, "traffic bulk-out %llu bulk-in %llu",
+		       (unsigned long long)(g->out_bytes - g->out_logged),
+		       (unsigned long long)(g->in_bytes - g->in_logged));
+		g->out_logged = g->out_bytes;
+		g->in_logged = g->in_bytes;
+	}
+	g->out_tick = g->out_bytes;
+	g->in_tick = g->in_bytes;
+}
+
 /* Until the model detaches (0) or a stop signal (1); time follows real time meanwhile. */
 static int run_session(struct gadget *g, const sigset_t *stop_signals)
 {
@@ -704,6 +744,7 @@ static int run_session(struct gadget *g, const sigset_t *stop_signals)
 		pthread_mutex_lock(&g->lock);
 		sync_time(g);
 		check_attached(g);
+		log_traffic(g);
 		detached = g->detached && !g->in_request;
 		pthread_mutex_unlock(&g->lock);
 		if (detached)
