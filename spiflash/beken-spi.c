@@ -154,15 +154,25 @@ static int enter_flash_mode(struct run *r)
 	return 0;
 }
 
+/* Where --speed's value came from, for a message: the command line or the config file. */
+static const char *speed_source(const struct ub_session *s, char *buf, size_t len)
+{
+	if (ub_session_given(s, OPT_SPEED) || !s->config_path[0])
+		return "--speed";
+	snprintf(buf, len, "the speed key of %s", s->config_path);
+	return buf;
+}
+
 static int connect(struct ub_session *s)
 {
 	struct run *r = run_of(s);
+	char what[4200];
 
 	if (!r->o.spi)
 		return ub_fail(&s->err, UB_EUSAGE,
 			       "no SPI given: use --spi spidev:/dev/spidev0.0 (or sim:bk7231n to try the emulator)");
 	if (r->o.speed != UB_BEKEN_SPEED_AUTO &&
-	    ub_spi_check_speed(r->o.spi, r->o.speed, "--speed", &s->err))
+	    ub_spi_check_speed(r->o.spi, r->o.speed, speed_source(s, what, sizeof(what)), &s->err))
 		return -1;
 	if (ub_spi_open(r->o.spi, &s->log, &r->spi, &s->err) || open_cen(r))
 		return -1;

@@ -108,8 +108,8 @@ static int entry_failed(const struct entry *e, const char *tries)
 			       "the chip answered 0xD2 but the flash id reads %02X %02X %02X: check MISO (P23) and MOSI (P22) wiring and the 3.3 V supply",
 			       id[0], id[1], id[2]);
 	return ub_fail(e->err, UB_ENODEV,
-		       "no answer to 0xD2 %s; check CEN wiring on %s and SPI wiring (P20 SCK, P21 CS, P22 MOSI, P23 MISO), or try --speed 100k",
-		       tries, e->cen->name);
+		       "no answer to 0xD2 %s; check CEN wiring on %s and SPI wiring (P20 SCK, P21 CS, P22 MOSI, P23 MISO)%s",
+		       tries, e->cen->name, ub_spi_speed_advice(e->spi, ", or try --speed 100k"));
 }
 
 /* 0 entered, 1 no luck in `tries` tries, -1 error (or a signal). */

@@ -56,8 +56,9 @@ int ub_nor_attach(struct ub_nor *nor, struct ub_spi *spi, const uint8_t id[3],
 	} else {
 		if (id[2] < 16 || id[2] > 24)
 			return ub_fail(err, UB_EFAIL,
-				       "unknown flash id %02X %02X %02X: capacity byte 0x%02X is not 64 KiB..16 MiB; check the wiring or try a lower --speed",
-				       id[0], id[1], id[2], id[2]);
+				       "unknown flash id %02X %02X %02X: capacity byte 0x%02X is not 64 KiB..16 MiB; check the wiring%s",
+				       id[0], id[1], id[2], id[2],
+				       ub_spi_speed_advice(spi, " or try a lower --speed"));
 		nor->chip.name = "unknown";
 		memcpy(nor->chip.id, id, 3);
 		nor->chip.size = 1u << id[2];
@@ -173,11 +174,11 @@ static void plan_batch(struct batch *b, int check_wel, const struct ub_spi_seg *
 	b->frames[b->nframes++] = (struct ub_spi_frame){ b->poll, 2, 1 };
 }
 
-static int wel_missing(uint8_t sr1, struct ub_err *err)
+static int wel_missing(const struct ub_nor *nor, uint8_t sr1, struct ub_err *err)
 {
 	return ub_fail(err, UB_EFAIL,
-		       "flash did not set write-enable (SR1=0x%02x); check the MOSI wiring (P22) or try a lower --speed",
-		       sr1);
+		       "flash did not set write-enable (SR1=0x%02x); check the MOSI wiring (P22)%s",
+		       sr1, ub_spi_speed_advice(nor->spi, " or try a lower --speed"));
 }
 
 static int write_enable(struct ub_nor *nor, int check, struct ub_err *err)
@@ -191,7 +192,7 @@ static int write_enable(struct ub_nor *nor, int check, struct ub_err *err)
 		return 0;
 	if (read_sr(nor, OP_RDSR1, &sr1, err))
 		return -1;
-	return sr1 & UB_NOR_SR_WEL ? 0 : wel_missing(sr1, err);
+	return sr1 & UB_NOR_SR_WEL ? 0 : wel_missing(nor, sr1, err);
 }
 
 static void put_addr(uint8_t *cmd, uint8_t op, uint32_t addr)
@@ -240,7 +241,7 @@ static int erase_batched(struct ub_nor *nor, const uint8_t cmd[4], uint64_t time
 	if (ub_spi_frames(nor->spi, b.frames, b.nframes, err))
 		return -1;
 	if (!(b.wel & UB_NOR_SR_WEL))
-		return wel_missing(b.wel, err);
+		return wel_missing(nor, b.wel, err);
 	if (!(b.sr1 & UB_NOR_SR_WIP))
 		return 0;
 	if (*learned_us)

@@ -104,8 +104,9 @@ static int verify_block(struct ub_nor *nor, struct block_job *job, struct ub_err
 		for (i = 0; i < UB_NOR_SECTOR; i++)
 			if (job->check[i] != job->target[off + i])
 				return ub_fail(err, UB_EFAIL,
-					       "verify failed at 0x%06zx: wrote 0x%02x, read 0x%02x; the flash may be protected or the link unreliable: try a lower --speed",
-					       job->base + off + i, job->target[off + i], job->check[i]);
+					       "verify failed at 0x%06zx: wrote 0x%02x, read 0x%02x; the flash may be protected or the link unreliable%s",
+					       job->base + off + i, job->target[off + i], job->check[i],
+					       ub_spi_speed_advice(nor->spi, ": try a lower --speed"));
 	}
 	nor->counts.ns_verify += since(nor, t0);
 	return 0;

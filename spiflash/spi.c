@@ -64,9 +64,8 @@ static int split_speed(const char *backend, const char *opts, uint32_t *hz,
 
 static int refuse_speed(const struct ub_spi_backend *b, const char *what, struct ub_err *err)
 {
-	return ub_fail(err, UB_EUSAGE, "%s: the %s's SPI clock is its own (about %u kHz) and "
-		       "nothing sets it: drop %s", b->backend.name, b->backend.name,
-		       b->fixed_hz / 1000, what);
+	return ub_fail(err, UB_EUSAGE, "%s: this adapter's SPI clock is its own (about %u kHz) "
+		       "and nothing sets it: drop %s", b->backend.name, b->fixed_hz / 1000, what);
 }
 
 static int open_backend(const struct ub_spi_backend *b, const struct ub_spec *s,
@@ -164,6 +163,11 @@ int ub_spi_frames(struct ub_spi *spi, const struct ub_spi_frame *frames, size_t 
 int ub_spi_batches(const struct ub_spi *spi)
 {
 	return spi->ops->frames != NULL;
+}
+
+const char *ub_spi_speed_advice(const struct ub_spi *spi, const char *advice)
+{
+	return spi->ops->set_speed ? advice : "";
 }
 
 int ub_spi_cmd(struct ub_spi *spi, const uint8_t *tx, size_t txlen,

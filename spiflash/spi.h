@@ -98,6 +98,11 @@ int ub_spi_frames(struct ub_spi *spi, const struct ub_spi_frame *frames, size_t 
 		  struct ub_err *err);
 /* True when a call costs a round trip however little it carries: batch frames. */
 int ub_spi_batches(const struct ub_spi *spi);
+/*
+ * Advice for a message: ", or try a lower --speed" (with lower replaced by
+ * words when given), or "" on an adapter whose clock nothing sets.
+ */
+const char *ub_spi_speed_advice(const struct ub_spi *spi, const char *advice);
 /* Send tx, then read rxlen bytes, in one frame. */
 int ub_spi_cmd(struct ub_spi *spi, const uint8_t *tx, size_t txlen,
 	       uint8_t *rx, size_t rxlen, struct ub_err *err);

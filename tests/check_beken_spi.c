@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * beken-spi end to end: the program run as a user runs it, against the
- * emulated chip. Each test checks what the user sees (exit status, message,
- * stdout) and what the chip holds afterwards (the emulator's save= file and
- * its own counters).
+ * emulated chip, straight on the SPI layer (case "sim") and behind the
+ * emulated CH341A (case "ch341a"). Each test checks what the user sees (exit
+ * status, message, stdout) and what the chip holds afterwards (the
+ * emulator's save= file and its own counters).
  */
 #include <check.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "bekentest.h"
 #include "testutil.h"
 
 #define FLASH_SIZE (2u * 1024 * 1024)
@@ -54,14 +56,29 @@ static void flash_file(char *path, size_t len, const char *dump, uint32_t seed)
 	free(buf);
 }
 
-static void chip_new(struct chip *c, const char *model, const char *dump, const char *extra)
+/* The chip's spec: extra, more of its options; adapter, the CH341A's own (NULL over sim). */
+static void chip_spec(struct chip *c, const char *model, const char *extra, const char *adapter)
+{
+	char opts[400];
+
+	snprintf(opts, sizeof(opts), "image=%s,save=%s,state=%s,stats=%s%s%s", c->flash, c->flash,
+		 c->state, c->stats, extra ? "," : "", extra ? extra : "");
+	bt_spec(c->spec, sizeof(c->spec), model, opts, adapter);
+}
+
+static void chip_new_on(struct chip *c, const char *model, const char *dump, const char *extra,
+			const char *adapter)
 {
 	flash_file(c->flash, sizeof(c->flash), dump, 1);
 	tu_tmpfile(c->state, sizeof(c->state));
 	unlink(c->state);
 	tu_tmpfile(c->stats, sizeof(c->stats));
-	snprintf(c->spec, sizeof(c->spec), "sim:%s,image=%s,save=%s,state=%s,stats=%s%s%s",
-		 model, c->flash, c->flash, c->state, c->stats, extra ? "," : "", extra ? extra : "");
+	chip_spec(c, model, extra, adapter);
+}
+
+static void chip_new(struct chip *c, const char *model, const char *dump, const char *extra)
+{
+	chip_new_on(c, model, dump, extra, NULL);
 }
 
 static void chip_free(struct chip *c)
@@ -73,10 +90,20 @@ static void chip_free(struct chip *c)
 
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
+static const char *const no_config[] = { "XDG_CONFIG_HOME=/nonexistent", NULL };
+
 static void beken(struct tu_run *r, const char *stdin_path, const char *const *argv)
 {
-	tu_run(r, "beken-spi", stdin_path, (const char *const[]){ "XDG_CONFIG_HOME=/nonexistent", NULL },
-	       argv);
+	tu_run(r, "beken-spi", stdin_path, no_config, argv);
+	bt_assert_no_speed_advice(r, argv);
+}
+
+/* The same where --speed is incidental: over the CH341A it runs without. */
+static void beken_any_clock(struct tu_run *r, const char *stdin_path, const char *const *argv)
+{
+	const char *args[32];
+
+	beken(r, stdin_path, bt_incidental_speed(args, 32, argv));
 }
 
 static void assert_error(const struct tu_run *r, int status, const char *text)
@@ -113,6 +140,20 @@ static void assert_counts_agree(const struct tu_run *r, const struct chip *c)
 	ck_assert_uint_eq(got.pages, tu_stat(c->stats, "page_programs"));
 }
 
+/*
+ * [from, to) of got is want's, or erased (want NULL). One assertion, not one
+ * a byte: each costs Check a write, and valgrind much more.
+ */
+static void assert_range(const uint8_t *got, const uint8_t *want, size_t from, size_t to,
+			 const char *what)
+{
+	size_t i = from;
+
+	while (i < to && got[i] == (want ? want[i] : 0xff))
+		i++;
+	ck_assert_msg(i == to, "0x%06zx is not %s", i, what);
+}
+
 static void assert_untouched(const struct chip *c, const char *original)
 {
 	ck_assert_msg(tu_files_equal(c->flash, original), "the flash changed");
@@ -122,14 +163,15 @@ static void assert_untouched(const struct chip *c, const char *original)
 
 START_TEST(read_gives_the_dump)
 {
-	char shared[512], spec[600];
+	char shared[512], opts[600], spec[700];
 	struct tu_run r;
 	size_t len;
 	uint8_t *dump;
 
 	if (!tu_shared(DUMP_N, shared, sizeof(shared)))
 		return;
-	snprintf(spec, sizeof(spec), "sim:bk7231n,image=%s", shared);
+	snprintf(opts, sizeof(opts), "image=%s", shared);
+	bt_spec(spec, sizeof(spec), "bk7231n", opts, NULL);
 	beken(&r, NULL, ARGS("--spi", spec, "read"));
 	ck_assert_msg(r.status == 0, "%s", r.err);
 	dump = tu_read_file(shared, &len);
@@ -150,7 +192,7 @@ START_TEST(read_range_to_file)
 
 	chip_new(&c, "bk7231t", DUMP_T, NULL);
 	tu_tmpfile(out, sizeof(out));
-	beken(&r, NULL, ARGS("--spi", c.spec, "--speed", "1M", "read", "-o", out,
+	beken_any_clock(&r, NULL, ARGS("--spi", c.spec, "--speed", "1M", "read", "-o", out,
 			     "--offset", "0x11000", "--length", "8K"));
 	ck_assert_msg(r.status == 0, "%s", r.err);
 	ck_assert_uint_eq(r.outlen, 0);
@@ -303,7 +345,7 @@ START_TEST(erase_range_and_all)
 	struct chip c;
 	struct tu_run r;
 	uint8_t *flash;
-	size_t n, i;
+	size_t n;
 
 	chip_new(&c, "bk7231n", NULL, NULL);
 	beken(&r, NULL, ARGS("--spi", c.spec, "erase", "--offset", "0x100000", "--length", "68K"));
@@ -312,8 +354,7 @@ START_TEST(erase_range_and_all)
 	ck_assert_uint_eq(tu_stat(c.stats, "block_erases"), 1);
 	ck_assert_uint_eq(tu_stat(c.stats, "sector_erases"), 1);
 	flash = tu_read_file(c.flash, &n);
-	for (i = 0x100000; i < 0x111000; i++)
-		ck_assert_uint_eq(flash[i], 0xff);
+	assert_range(flash, NULL, 0x100000, 0x111000, "erased");
 	ck_assert_uint_ne(flash[0x111000] & flash[0x111001] & flash[0x111002], 0xff);
 	free(flash);
 	tu_run_free(&r);
@@ -321,8 +362,7 @@ START_TEST(erase_range_and_all)
 	beken(&r, NULL, ARGS("--spi", c.spec, "erase", "--all", "--force-bootloader"));
 	ck_assert_msg(r.status == 0, "%s", r.err);
 	flash = tu_read_file(c.flash, &n);
-	for (i = 0; i < n; i++)
-		ck_assert_uint_eq(flash[i], 0xff);
+	assert_range(flash, NULL, 0, n, "erased");
 	free(flash);
 	tu_run_free(&r);
 	chip_free(&c);
@@ -341,7 +381,9 @@ START_TEST(auto_speed_settles_below_maxclock)
 	flash_file(second, sizeof(second), DUMP_T, 3);
 	beken(&r, NULL, ARGS("--spi", c.spec, "--speed", "auto", "write", second));
 	ck_assert_msg(r.status == 0, "%s", r.err);
-	ck_assert_msg(strstr(r.err, "using 2 MHz (--speed auto)"), "%s", r.err);
+	/* the CH341A's 1.4 MHz is below the limit and nothing chooses another */
+	if (!bt_fixed_clock())
+		ck_assert_msg(strstr(r.err, "using 2 MHz (--speed auto)"), "%s", r.err);
 	ck_assert(tu_files_equal(c.flash, second));
 	tu_run_free(&r);
 	unlink(second);
@@ -358,6 +400,12 @@ START_TEST(fixed_speed_above_maxclock_fails_verify_or_entry)
 	chip_new(&c, "bk7231n", NULL, "maxclock=1M,seed=9");
 	flash_file(orig, sizeof(orig), NULL, 1);
 	beken(&r, NULL, ARGS("--spi", c.spec, "--speed", "10M", "read", "-o", "/dev/null"));
+	if (bt_fixed_clock()) {
+		bt_assert_clock_refused(&r, c.stats);
+		tu_run_free(&r);
+		/* its own 1.4 MHz is above the chip's 1 MHz */
+		beken(&r, NULL, ARGS("--spi", c.spec, "read", "-o", "/dev/null"));
+	}
 	/* garbled replies: either the entry or the id check catches it */
 	ck_assert_msg(r.status == 3 || r.status == 1, "exit %d: %s", r.status, r.err);
 	tu_run_free(&r);
@@ -429,52 +477,67 @@ struct bad_case {
 	int status;
 	const char *text;
 	int before_device;          /* refused before the emulator is even created */
+	int any_clock;              /* --speed is incidental: dropped over the CH341A */
+	const char *ch341a_text;    /* what it says over the CH341A, where that differs */
 };
+
+#define CH341A_DEAD "no answer to 0xD2 after 10 tries at 1400 kHz; check CEN wiring on ch341a:d2"
 
 static const struct bad_case bad_cases[] = {
 	{ "dead", { "--speed", "1M", "write", "@IMAGE" }, 3,
-	  "no answer to 0xD2 after 10 tries at 1 MHz; check CEN wiring on sim CEN", 0 },
-	{ "dead", { "detect" }, 3, "no answer to 0xD2 at any speed", 0 },
+	  "no answer to 0xD2 after 10 tries at 1 MHz; check CEN wiring on sim CEN", 0, 1,
+	  CH341A_DEAD },
+	{ "dead", { "detect" }, 3, "no answer to 0xD2 at any speed", 0, 0, CH341A_DEAD },
 	{ "jedec=ffffff", { "--speed", "1M", "write", "@IMAGE" }, 3,
-	  "flash id reads FF FF FF: check MISO (P23)", 0 },
-	{ "jedec=000000", { "--speed", "1M", "detect" }, 3, "flash id reads 00 00 00", 0 },
-	{ NULL, { "write", "@BIG" }, 2, "(4194304 bytes) is larger than the flash (2097152 bytes)", 0 },
+	  "flash id reads FF FF FF: check MISO (P23)", 0, 1, NULL },
+	{ "jedec=000000", { "--speed", "1M", "detect" }, 3, "flash id reads 00 00 00", 0, 1, NULL },
+	{ NULL, { "write", "@BIG" }, 2, "(4194304 bytes) is larger than the flash (2097152 bytes)", 0, 0, NULL },
 	{ NULL, { "write", "@IMAGE", "--offset", "0x200000" }, 2,
-	  "offset 0x200000 is past the end of the 2048 KiB flash", 0 },
+	  "offset 0x200000 is past the end of the 2048 KiB flash", 0, 0, NULL },
 	{ NULL, { "write", "@SMALL", "--offset", "0x1ff000" }, 2,
-	  "ends at 0x201000, past the end of the flash (0x200000)", 0 },
+	  "ends at 0x201000, past the end of the flash (0x200000)", 0, 0, NULL },
 	{ NULL, { "write", "@SMALL" }, 2,
-	  "writing 0x000000-0x002000 would change the boot loader (0x0-0x11000); add --force-bootloader", 0 },
-	{ NULL, { "write", "@SMALL", "--offset", "0x10000" }, 2, "would change the boot loader", 0 },
+	  "writing 0x000000-0x002000 would change the boot loader (0x0-0x11000); add --force-bootloader", 0, 0, NULL },
+	{ NULL, { "write", "@SMALL", "--offset", "0x10000" }, 2, "would change the boot loader", 0, 0, NULL },
 	{ NULL, { "erase", "--offset", "0x11800", "--length", "4K" }, 2,
-	  "erase range 0x011800+0x1000 is not aligned to 4 KiB sectors", 1 },
-	{ NULL, { "erase", "--offset", "0x12000", "--length", "100" }, 2, "not aligned", 1 },
-	{ NULL, { "erase", "--offset", "0x12000" }, 2, "erase needs --offset N --length N, or --all", 1 },
-	{ NULL, { "erase", "--all" }, 2, "erase --all also erases the boot loader", 0 },
-	{ NULL, { "erase", "--all", "--offset", "0" }, 2, "erase needs --offset N --length N, or --all", 1 },
-	{ NULL, { "erase", "--offset", "0x1f0000", "--length", "128K" }, 2, "past the end of the flash", 0 },
+	  "erase range 0x011800+0x1000 is not aligned to 4 KiB sectors", 1, 0, NULL },
+	{ NULL, { "erase", "--offset", "0x12000", "--length", "100" }, 2, "not aligned", 1, 0, NULL },
+	{ NULL, { "erase", "--offset", "0x12000" }, 2, "erase needs --offset N --length N, or --all", 1, 0, NULL },
+	{ NULL, { "erase", "--all" }, 2, "erase --all also erases the boot loader", 0, 0, NULL },
+	{ NULL, { "erase", "--all", "--offset", "0" }, 2, "erase needs --offset N --length N, or --all", 1, 0, NULL },
+	{ NULL, { "erase", "--offset", "0x1f0000", "--length", "128K" }, 2, "past the end of the flash", 0, 0, NULL },
 	{ NULL, { "write", "/nonexistent/image.bin" }, 2,
-	  "cannot open image '/nonexistent/image.bin': No such file or directory", 1 },
-	{ NULL, { "write", "/tmp" }, 2, "image '/tmp' is a directory", 1 },
-	{ NULL, { "write", "@EMPTY" }, 2, "is empty", 1 },
-	{ NULL, { "write" }, 2, "write takes FILE|-", 1 },
-	{ NULL, { "frobnicate" }, 2, "unknown command 'frobnicate'", 1 },
-	{ NULL, { "--speed", "fast", "detect" }, 2, "bad --speed 'fast'", 1 },
-	{ NULL, { "--offset", "12Q", "read" }, 2, "bad --offset '12Q'", 1 },
-	{ NULL, { "--cen", "gpiochip0:xyz", "detect" }, 2, "bad GPIO line 'gpiochip0:xyz'", 0 },
-	{ NULL, { "--bogus", "detect" }, 2, "unknown option '--bogus'", 1 },
-	{ "bogus=1", { "detect" }, 2, "bk72xx sim: unknown option 'bogus'", 0 },
+	  "cannot open image '/nonexistent/image.bin': No such file or directory", 1, 0, NULL },
+	{ NULL, { "write", "/tmp" }, 2, "image '/tmp' is a directory", 1, 0, NULL },
+	{ NULL, { "write", "@EMPTY" }, 2, "is empty", 1, 0, NULL },
+	{ NULL, { "write" }, 2, "write takes FILE|-", 1, 0, NULL },
+	{ NULL, { "frobnicate" }, 2, "unknown command 'frobnicate'", 1, 0, NULL },
+	{ NULL, { "--speed", "fast", "detect" }, 2, "bad --speed 'fast'", 1, 0, NULL },
+	{ NULL, { "--offset", "12Q", "read" }, 2, "bad --offset '12Q'", 1, 0, NULL },
+	{ NULL, { "--cen", "gpiochip0:xyz", "detect" }, 2, "bad GPIO line 'gpiochip0:xyz'", 0, 0, NULL },
+	{ NULL, { "--bogus", "detect" }, 2, "unknown option '--bogus'", 1, 0, NULL },
+	{ "bogus=1", { "detect" }, 2, "bk72xx sim: unknown option 'bogus'", 0, 0, NULL },
 	{ NULL, { "--spi", "foo:bar", "detect" }, 2,
-	  "unknown SPI backend 'foo' in 'foo:bar': use spidev:/dev/spidevB.C[,speed=HZ][,mode=0|3], sim:MODEL", 1 },
-	{ NULL, { "--spi", "spidev:", "--cen", "GPIO22", "detect" }, 2, "spidev needs a device", 1 },
-	{ NULL, { "--spi", "spidev:/dev/spidev0.0,speed=fast", "detect" }, 2, "spidev: bad speed 'fast'", 1 },
-	{ NULL, { "--spi", "spidev:/dev/spidev0.0,mode=2", "detect" }, 2, "use mode=0 or mode=3", 1 },
+	  "unknown SPI backend 'foo' in 'foo:bar': use spidev:/dev/spidevB.C[,speed=HZ][,mode=0|3], sim:MODEL", 1, 0, NULL },
+	{ NULL, { "--spi", "spidev:", "--cen", "GPIO22", "detect" }, 2, "spidev needs a device", 1, 0, NULL },
+	{ NULL, { "--spi", "spidev:/dev/spidev0.0,speed=fast", "detect" }, 2, "spidev: bad speed 'fast'", 1, 0, NULL },
+	{ NULL, { "--spi", "spidev:/dev/spidev0.0,mode=2", "detect" }, 2, "use mode=0 or mode=3", 1, 0, NULL },
 	{ NULL, { "--spi", "spidev:/dev/null", "--cen", "GPIO22", "detect" }, 2,
-	  "/dev/null is not a spidev device", 1 },
+	  "/dev/null is not a spidev device", 1, 0, NULL },
 	{ NULL, { "--spi", "spidev:/nonexistent/spidev9.9", "--cen", "GPIO22", "detect" }, 3,
-	  "cannot open /nonexistent/spidev9.9: No such file or directory", 1 },
-	{ "stuck-busy", { "write", "@OTHER" }, 1, "flash still busy", 0 },
-	{ NULL, { "read", "-o", "/nonexistent/dir/x.bin" }, 2, "cannot create '/nonexistent/dir/x.bin'", 1 },
+	  "cannot open /nonexistent/spidev9.9: No such file or directory", 1, 0, NULL },
+	{ "stuck-busy", { "write", "@OTHER" }, 1, "flash still busy", 0, 0, NULL },
+	{ NULL, { "read", "-o", "/nonexistent/dir/x.bin" }, 2, "cannot create '/nonexistent/dir/x.bin'", 1, 0, NULL },
+	/* a CH341A spec of its own, over either transport */
+	{ NULL, { "--spi", "ch341a:sim,chip=bk7231n,speed=1M", "detect" }, 2,
+	  "ch341a: this adapter's SPI clock is its own (about 1400 kHz) and nothing sets it: drop speed=", 1, 0, NULL },
+	{ NULL, { "--spi", "ch341a:foo,bar", "detect" }, 2,
+	  "ch341a: no options but speed= (and that only to be refused): 'bar'", 1, 0, NULL },
+#ifdef UB_HAVE_LIBUSB
+	{ NULL, { "--spi", "ch341a:9-9", "detect" }, 3, "no USB device 1a86:5512 found at 9-9", 1, 0, NULL },
+#else
+	{ NULL, { "--spi", "ch341a:9-9", "detect" }, 2, "this build has no libusb-1.0", 1, 0, NULL },
+#endif
 };
 
 /* Lines that are neither warnings nor the speed --speed auto chose. */
@@ -534,7 +597,8 @@ static void make_bad_case_files(char files[][64], const char *flash)
 START_TEST(bad_input)
 {
 	const struct bad_case *bc = &bad_cases[_i];
-	const char *argv[16];
+	const char *argv[16], *args[16];
+	const char *text = bt_fixed_clock() && bc->ch341a_text ? bc->ch341a_text : bc->text;
 	char files[5][64], orig[64];
 	struct chip c;
 	struct tu_run r;
@@ -548,8 +612,8 @@ START_TEST(bad_input)
 	for (i = 0; bc->args[i]; i++)
 		argv[n++] = substitute(bc->args[i], files);
 	argv[n] = NULL;
-	beken(&r, NULL, argv);
-	assert_error(&r, bc->status, bc->text);
+	beken(&r, NULL, bc->any_clock ? bt_incidental_speed(args, 16, argv) : argv);
+	assert_error(&r, bc->status, text);
 	ck_assert_msg(error_lines(r.err) == 1, "not one error line: %s", r.err);
 	assert_untouched(&c, orig);
 	if (bc->before_device) {
@@ -573,7 +637,7 @@ START_TEST(entry_retries)
 	struct tu_run r;
 
 	chip_new(&c, "bk7231n", NULL, "enter-after=3");
-	beken(&r, NULL, ARGS("--spi", c.spec, "--speed", "1M", "detect"));
+	beken_any_clock(&r, NULL, ARGS("--spi", c.spec, "--speed", "1M", "detect"));
 	ck_assert_msg(r.status == 0, "%s", r.err);
 	ck_assert_msg(strstr(r.out, "TH25Q16HB"), "%s", r.out);
 	tu_run_free(&r);
@@ -585,13 +649,16 @@ START_TEST(detect_json_and_unknown_id)
 {
 	struct chip c;
 	struct tu_run r;
+	char want[200];
 
 	chip_new(&c, "bk7231n", NULL, "jedec=123416");
-	beken(&r, NULL, ARGS("--spi", c.spec, "--speed", "1M", "--json", "detect"));
+	beken_any_clock(&r, NULL, ARGS("--spi", c.spec, "--speed", "1M", "--json", "detect"));
 	ck_assert_msg(r.status == 0, "%s", r.err);
-	ck_assert_str_eq(r.out,
-			 "{\"jedec\":\"123416\",\"name\":\"unknown\",\"known\":false,\"size\":4194304,"
-			 "\"sr1\":0,\"sr2\":0,\"protect_bits\":0,\"protected\":false,\"speed_hz\":1000000}\n");
+	snprintf(want, sizeof(want),
+		 "{\"jedec\":\"123416\",\"name\":\"unknown\",\"known\":false,\"size\":4194304,"
+		 "\"sr1\":0,\"sr2\":0,\"protect_bits\":0,\"protected\":false,\"speed_hz\":%s}\n",
+		 bt_fixed_clock() ? "1400000" : "1000000");
+	ck_assert_str_eq(r.out, want);
 	ck_assert_msg(strstr(r.err, "warning: unknown flash id 12 34 16: assuming 4096 KiB"), "%s", r.err);
 	tu_run_free(&r);
 	chip_free(&c);
@@ -607,6 +674,19 @@ START_TEST(reset_and_usage)
 	beken(&r, NULL, ARGS("--spi", c.spec, "reset"));
 	ck_assert_msg(r.status == 0, "%s", r.err);
 	tu_run_free(&r);
+	if (bt_fixed_clock()) {
+		char stats[64], adapter[80];
+
+		/* --cen may name the adapter's own D2, the default: one pulse on it */
+		tu_tmpfile(stats, sizeof(stats));
+		snprintf(adapter, sizeof(adapter), "stats=%s", stats);
+		chip_spec(&c, "bk7231n", NULL, adapter);
+		beken(&r, NULL, ARGS("--spi", c.spec, "--cen", "ch341a:d2", "reset"));
+		ck_assert_msg(r.status == 0, "%s", r.err);
+		ck_assert_uint_eq(tu_stat(stats, "cen_resets"), 1);
+		tu_run_free(&r);
+		unlink(stats);
+	}
 	beken(&r, NULL, ARGS("--help"));
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_ptr_nonnull(strstr(r.out, "Usage: beken-spi [OPTIONS] COMMAND"));
@@ -630,12 +710,21 @@ START_TEST(board_profile_from_config)
 		 "[board typo]\nspi = %s\nsped = 1M\n", c.spec, c.spec);
 	tu_write_file(conf, text, strlen(text));
 	beken(&r, NULL, ARGS("-c", conf, "-b", "demo", "detect"));
-	ck_assert_msg(r.status == 0, "%s", r.err);
-	ck_assert_msg(strstr(r.out, "speed:      500 kHz"), "%s", r.out);
+	if (bt_fixed_clock()) {
+		/* the file's speed is refused, and the message says where it came from */
+		bt_assert_clock_refused(&r, c.stats);
+		ck_assert_msg(strstr(r.err, conf), "the config is not named: %s", r.err);
+	} else {
+		ck_assert_msg(r.status == 0, "%s", r.err);
+		ck_assert_msg(strstr(r.out, "speed:      500 kHz"), "%s", r.out);
+	}
 	tu_run_free(&r);
 	/* the command line wins over the file */
 	beken(&r, NULL, ARGS("-c", conf, "-b", "demo", "--speed", "2M", "detect"));
-	ck_assert_msg(strstr(r.out, "speed:      2 MHz"), "%s", r.out);
+	if (bt_fixed_clock())
+		bt_assert_clock_refused(&r, c.stats);
+	else
+		ck_assert_msg(strstr(r.out, "speed:      2 MHz"), "%s", r.out);
 	tu_run_free(&r);
 	beken(&r, NULL, ARGS("-c", conf, "-b", "typo", "detect"));
 	assert_error(&r, 2, ":7: unknown key 'sped' for beken-spi");
@@ -653,6 +742,7 @@ START_TEST(interrupt_then_resume)
 {
 	struct chip c;
 	char second[64], spec[600];
+	const char *args[16];
 	struct tu_child child;
 	struct tu_run r;
 	unsigned long lo, hi;
@@ -664,9 +754,12 @@ START_TEST(interrupt_then_resume)
 	old_data = tu_read_file(c.flash, &n);
 	flash_file(second, sizeof(second), NULL, 6);
 	new_data = tu_read_file(second, &n);
-	snprintf(spec, sizeof(spec), "%s,pace", c.spec);
-	tu_spawn(&child, "beken-spi", (const char *const[]){ "XDG_CONFIG_HOME=/nonexistent", NULL },
-		 ARGS("--spi", spec, "--speed", "1M", "write", "--force-bootloader", second));
+	chip_spec(&c, "bk7231n", "pace", NULL);
+	snprintf(spec, sizeof(spec), "%s", c.spec);
+	chip_spec(&c, "bk7231n", NULL, NULL);
+	tu_spawn(&child, "beken-spi", no_config,
+		 bt_incidental_speed(args, 16, ARGS("--spi", spec, "--speed", "1M", "write",
+						    "--force-bootloader", second)));
 	usleep(1500000);
 	kill(child.pid, SIGINT);
 	tu_wait(&child, &r);
@@ -696,6 +789,164 @@ START_TEST(interrupt_then_resume)
 	free(old_data);
 	free(new_data);
 	unlink(second);
+	chip_free(&c);
+}
+END_TEST
+
+/* ---- the CH341A leaves the bus mid-write ---- */
+
+#define UNPLUG_AT 0x100000u
+#define UNPLUG_LEN (256u * 1024)
+#define PAGE 256u
+#define BLOCK 0x10000u
+
+/* Where each page program frame (CS low, 4 + 256 bytes, CS high) sits in the OUT packets. */
+struct page_frame {
+	unsigned long fifth_data_packet;  /* a packet in the middle of its data */
+	unsigned long closing_packet;     /* the packet that raises CS: it takes effect */
+};
+
+/* The page program frames of an adapter trace (sim/sim_ch341a.h), in order; how many. */
+static size_t page_frames(const char *trace, struct page_frame *pf, size_t max)
+{
+	FILE *f = fopen(trace, "r");
+	char line[128];
+	unsigned long packets = 0, data_packets = 0, fifth = 0;
+	size_t n = 0, bytes = 0;
+	int open = 0;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned cmd, len;
+		int level;
+
+		if (sscanf(line, "%*u out %x %u", &cmd, &len) == 2) {
+			packets++;
+			if (open && cmd == 0xa8 && len > 1) {
+				bytes += len - 1;
+				if (++data_packets == 5)
+					fifth = packets;
+			}
+		} else if (sscanf(line, "%*u cs %d", &level) == 1) {
+			if (!level) {
+				open = 1;
+				bytes = 0;
+				data_packets = 0;
+			} else if (open) {
+				open = 0;
+				if (bytes == 4 + PAGE && n < max)
+					pf[n++] = (struct page_frame){ fifth, packets };
+			}
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+static const struct unplug_case {
+	const char *name;
+	size_t page;        /* the page of the image being programmed when the adapter goes */
+	int in_its_data;    /* in the middle of its data (it never takes effect), or just after it */
+} unplug_cases[] = {
+	{ "mid-page", 2 * 256 + 5 * 16 + 2, 1 },    /* block 2, sector 5, its third page */
+	{ "mid-sector", 1 * 256 + 9 * 16 + 7, 0 },  /* block 1, sector 9, half of it programmed */
+};
+
+/* The packet at which the adapter leaves, from a trace of the same write on a copy. */
+static unsigned long unplug_packet(const struct unplug_case *uc, const char *image)
+{
+	struct chip probe;
+	struct page_frame *pf = calloc(UNPLUG_LEN / PAGE + 1, sizeof(*pf));
+	char trace[64], adapter[80], offset[16];
+	struct tu_run r;
+	unsigned long at;
+
+	ck_assert_ptr_nonnull(pf);
+	tu_tmpfile(trace, sizeof(trace));
+	snprintf(adapter, sizeof(adapter), "trace=%s", trace);
+	chip_new_on(&probe, "bk7231n", NULL, NULL, adapter);
+	snprintf(offset, sizeof(offset), "%#x", UNPLUG_AT);
+	beken(&r, NULL, ARGS("--spi", probe.spec, "write", "--offset", offset, image));
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	/* every page differs (random over random), programmed in order */
+	ck_assert_uint_eq(page_frames(trace, pf, UNPLUG_LEN / PAGE + 1), UNPLUG_LEN / PAGE);
+	at = uc->in_its_data ? pf[uc->page].fifth_data_packet : pf[uc->page].closing_packet + 1;
+	tu_run_free(&r);
+	free(pf);
+	unlink(trace);
+	chip_free(&probe);
+	return at;
+}
+
+
+START_TEST(unplug_mid_write)
+{
+	const struct unplug_case *uc = &unplug_cases[_i];
+	struct chip c;
+	char image[64], stats[64], adapter[160], offset[16], want[300];
+	uint8_t *old_data, *new_data, *flash;
+	const size_t page_at = UNPLUG_AT + uc->page * PAGE;
+	const size_t hi = page_at / BLOCK * BLOCK;
+	unsigned long packet;
+	struct tu_run r;
+	const char *p;
+	size_t n;
+
+	/* the image is [UNPLUG_AT, + UNPLUG_LEN) of new_data */
+	flash_file(image, sizeof(image), NULL, 11);
+	new_data = tu_read_file(image, &n);
+	tu_write_file(image, new_data + UNPLUG_AT, UNPLUG_LEN);
+	packet = unplug_packet(uc, image);
+
+	tu_tmpfile(stats, sizeof(stats));
+	snprintf(adapter, sizeof(adapter), "unplug=%lu,stats=%s", packet, stats);
+	chip_new_on(&c, "bk7231n", NULL, NULL, adapter);
+	old_data = tu_read_file(c.flash, &n);
+	snprintf(offset, sizeof(offset), "%#x", UNPLUG_AT);
+	beken(&r, NULL, ARGS("--spi", c.spec, "write", "--offset", offset, image));
+	ck_assert_msg(r.status == 3, "%s at packet %lu: exit %d: %s", uc->name, packet, r.status,
+		      r.err);
+	ck_assert_uint_eq(tu_stat(stats, "unplugs"), 1);
+	/* the exact range report, then what went wrong */
+	snprintf(want, sizeof(want),
+		 "beken-spi: warning: 0x%06zx-0x%06zx is written and verified, 0x%06zx-0x%06x is not: run the same command again to finish\n",
+		 (size_t)UNPLUG_AT, hi, hi, UNPLUG_AT + UNPLUG_LEN);
+	ck_assert_msg(!strncmp(r.err, want, strlen(want)), "%s: want\n%sgot\n%s", uc->name, want,
+		      r.err);
+	ck_assert_msg(tu_count_lines(r.err) == 2 && strstr(r.err + strlen(want), "left the bus"),
+		      "%s", r.err);
+	ck_assert_uint_eq(r.outlen, 0);
+
+	/* the flash agrees: the block in hand erased and programmed up to the cut, nothing partial */
+	flash = tu_read_file(c.flash, &n);
+	assert_range(flash, old_data, 0, UNPLUG_AT, "as it was (before the write)");
+	assert_range(flash, new_data, UNPLUG_AT, page_at, "the new image (before the cut)");
+	if (uc->in_its_data)
+		assert_range(flash, NULL, page_at, page_at + PAGE, "erased (its page program never ended)");
+	else
+		assert_range(flash, new_data, page_at, page_at + PAGE, "the new image (its program ended)");
+	assert_range(flash, NULL, page_at + PAGE, hi + BLOCK, "erased (the block in hand)");
+	assert_range(flash, old_data, hi + BLOCK, FLASH_SIZE, "as it was (after the block in hand)");
+	free(flash);
+	tu_run_free(&r);
+
+	/* the same write again finishes it, skipping what is done */
+	chip_spec(&c, "bk7231n", NULL, NULL);
+	beken(&r, NULL, ARGS("--spi", c.spec, "write", "--offset", offset, image));
+	ck_assert_msg(r.status == 0, "%s", r.err);
+	p = strstr(r.err, "pages, ");
+	ck_assert_msg(p && sscanf(p, "pages, %zu sectors unchanged", &n) == 1, "%s", r.err);
+	ck_assert_uint_ge(n, (hi - UNPLUG_AT) / 4096);
+	flash = tu_read_file(c.flash, &n);
+	assert_range(flash, old_data, 0, UNPLUG_AT, "as it was (before the write)");
+	assert_range(flash, new_data, UNPLUG_AT, UNPLUG_AT + UNPLUG_LEN, "the new image");
+	assert_range(flash, old_data, UNPLUG_AT + UNPLUG_LEN, FLASH_SIZE, "as it was (after the write)");
+	free(flash);
+	tu_run_free(&r);
+	unlink(stats);
+	free(old_data);
+	free(new_data);
+	unlink(image);
 	chip_free(&c);
 }
 END_TEST
@@ -746,12 +997,8 @@ START_TEST(supply_voltage_check)
 }
 END_TEST
 
-int main(void)
+static void add_tests(TCase *tc, enum bt_transport t)
 {
-	Suite *s = suite_create("beken-spi");
-	TCase *tc = tcase_create("e2e");
-
-	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, read_gives_the_dump);
 	tcase_add_test(tc, read_range_to_file);
 	tcase_add_test(tc, write_second_dump_over_first);
@@ -771,6 +1018,15 @@ int main(void)
 	tcase_add_test(tc, board_profile_from_config);
 	tcase_add_test(tc, interrupt_then_resume);
 	tcase_add_test(tc, supply_voltage_check);
-	suite_add_tcase(s, tc);
+	if (t == BT_CH341A)
+		tcase_add_loop_test(tc, unplug_mid_write, 0,
+				    (int)(sizeof(unplug_cases) / sizeof(unplug_cases[0])));
+}
+
+int main(void)
+{
+	Suite *s = suite_create("beken-spi");
+
+	bt_add_cases(s, 60, add_tests);
 	return tu_main(s);
 }

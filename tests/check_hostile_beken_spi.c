@@ -5,7 +5,9 @@
  * malformed numbers, endless input, signals, and options that mean nothing.
  * Every case checks the exit status, the one error line, and that the
  * emulated flash is as it was (or was never opened). Each program has its own
- * tests/check_hostile_PROGRAM.c; new programs add theirs.
+ * tests/check_hostile_PROGRAM.c; new programs add theirs. Every case runs
+ * with the chip on the SPI layer ("sim") and behind the emulated CH341A
+ * ("ch341a").
  */
 #include <check.h>
 #include <signal.h>
@@ -16,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bekentest.h"
 #include "testutil.h"
 
 #define FLASH_SIZE (2u * 1024 * 1024)
@@ -29,6 +32,7 @@ static void chip_new(struct chip *c, const char *extra)
 {
 	uint8_t *buf = malloc(FLASH_SIZE);
 	uint32_t seed = 7;
+	char opts[300];
 
 	for (size_t i = 0; i < FLASH_SIZE; i++) {
 		seed = seed * 1103515245u + 12345u;
@@ -40,8 +44,9 @@ static void chip_new(struct chip *c, const char *extra)
 	tu_write_file(c->flash, buf, FLASH_SIZE);
 	tu_write_file(c->orig, buf, FLASH_SIZE);
 	free(buf);
-	snprintf(c->spec, sizeof(c->spec), "sim:bk7231n,image=%s,save=%s,stats=%s%s%s", c->flash,
-		 c->flash, c->stats, extra ? "," : "", extra ? extra : "");
+	snprintf(opts, sizeof(opts), "image=%s,save=%s,stats=%s%s%s", c->flash, c->flash, c->stats,
+		 extra ? "," : "", extra ? extra : "");
+	bt_spec(c->spec, sizeof(c->spec), "bk7231n", opts, NULL);
 }
 
 static void chip_free(struct chip *c)
@@ -53,9 +58,7 @@ static void chip_free(struct chip *c)
 
 static int chip_opened(const struct chip *c)
 {
-	struct stat st;
-
-	return stat(c->stats, &st) == 0 && st.st_size > 0;
+	return bt_chip_opened(c->stats);
 }
 
 static void assert_flash_unchanged(const struct chip *c)
@@ -68,6 +71,15 @@ static const char *const no_config[] = { "XDG_CONFIG_HOME=/nonexistent", NULL };
 static void beken(struct tu_run *r, const char *stdin_path, const char *const *argv)
 {
 	tu_run(r, "beken-spi", stdin_path, no_config, argv);
+	bt_assert_no_speed_advice(r, argv);
+}
+
+/* The same where --speed is incidental: over the CH341A it runs without. */
+static void beken_any_clock(struct tu_run *r, const char *const *argv)
+{
+	const char *args[32];
+
+	beken(r, NULL, bt_incidental_speed(args, 32, argv));
 }
 
 static void assert_error(const struct tu_run *r, int status, const char *text)
@@ -187,8 +199,15 @@ START_TEST(other_programs_sections_are_ignored)
 	chip_new(&c, NULL);
 	tu_text_file(conf, sizeof(conf), text);
 	beken(&r, NULL, ARGS("-c", conf, "-v", "--spi", c.spec, "detect"));
-	ck_assert_msg(r.status == 0, "%s", r.err);
-	ck_assert_msg(strstr(r.out, "speed:      1 MHz"), "%s", r.out);
+	if (bt_fixed_clock()) {
+		/* its own section's speed is read, and refused */
+		ck_assert_msg(r.status == 2, "exit %d: %s", r.status, r.err);
+		ck_assert_msg(strstr(r.err, "SPI clock is its own"), "%s", r.err);
+		ck_assert_msg(!chip_opened(&c), "the chip was opened");
+	} else {
+		ck_assert_msg(r.status == 0, "%s", r.err);
+		ck_assert_msg(strstr(r.out, "speed:      1 MHz"), "%s", r.out);
+	}
 	/* -v names the config it read. */
 	ck_assert_msg(strstr(r.err, "config: ") && strstr(r.err, conf), "%s", r.err);
 	tu_run_free(&r);
@@ -200,10 +219,11 @@ END_TEST
 START_TEST(config_that_is_a_directory)
 {
 	struct tu_run r;
-	char dir[] = "/tmp/unbrick-test-XXXXXX", sub[128], want[160];
+	char dir[] = "/tmp/unbrick-test-XXXXXX", sub[128], want[160], spec[64];
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	beken(&r, NULL, ARGS("-c", dir, "--spi", "sim:bk7231n", "detect"));
+	bt_spec(spec, sizeof(spec), "bk7231n", NULL, NULL);
+	beken(&r, NULL, ARGS("-c", dir, "--spi", spec, "detect"));
 	snprintf(want, sizeof(want), "config '%s' is a directory", dir);
 	assert_error(&r, 2, want);
 	tu_run_free(&r);
@@ -217,7 +237,7 @@ START_TEST(config_that_is_a_directory)
 		const char *e[] = { env, NULL };
 
 		snprintf(env, sizeof(env), "XDG_CONFIG_HOME=%s", dir);
-		tu_run(&r, "beken-spi", NULL, e, ARGS("--spi", "sim:bk7231n", "detect"));
+		tu_run(&r, "beken-spi", NULL, e, ARGS("--spi", spec, "detect"));
 	}
 	snprintf(want, sizeof(want), "config '%s' is a directory", sub);
 	assert_error(&r, 2, want);
@@ -293,11 +313,13 @@ END_TEST
 
 /* ---- 7 and 11: signals, and what the report says ---- */
 
+/* The run stopped by sig after ms; --speed is incidental (dropped over the CH341A). */
 static void interrupt_after(struct tu_run *r, const char *const *argv, int sig, int ms)
 {
 	struct tu_child child;
+	const char *args[32];
 
-	tu_spawn(&child, "beken-spi", no_config, argv);
+	tu_spawn(&child, "beken-spi", no_config, bt_incidental_speed(args, 32, argv));
 	usleep((useconds_t)ms * 1000);
 	kill(child.pid, sig);
 	tu_wait(&child, r);
@@ -496,13 +518,13 @@ START_TEST(failed_backup_stops_the_write)
 	tu_tmpfile(image, sizeof(image));
 	tu_write_file(image, img, sizeof(img));
 	/* /dev/full opens, then every write to it fails. */
-	beken(&r, NULL, ARGS("--spi", c.spec, "--speed", "1M", "write", "--offset", "0x20000",
-			     "--backup", "/dev/full", image));
+	beken_any_clock(&r, ARGS("--spi", c.spec, "--speed", "1M", "write", "--offset", "0x20000",
+				 "--backup", "/dev/full", image));
 	assert_error(&r, 1, "/dev/full");
 	assert_flash_unchanged(&c);
 	tu_run_free(&r);
-	beken(&r, NULL, ARGS("--spi", c.spec, "--speed", "1M", "erase", "--offset", "0x20000",
-			     "--length", "4K", "--backup", "/dev/full"));
+	beken_any_clock(&r, ARGS("--spi", c.spec, "--speed", "1M", "erase", "--offset", "0x20000",
+				 "--length", "4K", "--backup", "/dev/full"));
 	assert_error(&r, 1, "/dev/full");
 	assert_flash_unchanged(&c);
 	tu_run_free(&r);
@@ -511,12 +533,9 @@ START_TEST(failed_backup_stops_the_write)
 }
 END_TEST
 
-static Suite *suite(void)
+static void add_tests(TCase *tc, enum bt_transport t)
 {
-	Suite *s = suite_create("hostile-beken-spi");
-	TCase *tc = tcase_create("hostile");
-
-	tcase_set_timeout(tc, 60);
+	(void)t;
 	tcase_add_test(tc, read_to_closed_stdout_is_refused);
 	tcase_add_test(tc, read_to_file_with_closed_stdout_works);
 	tcase_add_loop_test(tc, config_cannot_unlock_or_hold_per_run_values, 0,
@@ -534,7 +553,13 @@ static Suite *suite(void)
 			    sizeof(early_cases) / sizeof(early_cases[0]));
 	tcase_add_test(tc, backup_holds_exactly_what_the_write_changes);
 	tcase_add_test(tc, failed_backup_stops_the_write);
-	suite_add_tcase(s, tc);
+}
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("hostile-beken-spi");
+
+	bt_add_cases(s, 60, add_tests);
 	return s;
 }
 
