@@ -356,25 +356,6 @@ static enum usb_sim_status ch_bulk_in(void *dev, uint64_t now, uint8_t ep, uint8
 	return USB_SIM_OK;
 }
 
-static enum usb_sim_status standard_request(const struct usb_sim_setup *s, uint8_t *data,
-					    size_t *actual)
-{
-	switch (s->bRequest) {
-	case 0x00:   /* GET_STATUS */
-		if (!(s->bmRequestType & 0x80))
-			return USB_SIM_STALL;
-		*actual = s->wLength < 2 ? s->wLength : 2;
-		memset(data, 0, *actual);
-		return USB_SIM_OK;
-	case 0x01:   /* CLEAR_FEATURE */
-	case 0x09:   /* SET_CONFIGURATION */
-	case 0x0B:   /* SET_INTERFACE */
-		return USB_SIM_OK;
-	default:
-		return USB_SIM_STALL;
-	}
-}
-
 static enum usb_sim_status ch_control(void *dev, uint64_t now, const struct usb_sim_setup *s,
 				      uint8_t *data, size_t *actual, uint64_t *done)
 {
@@ -387,7 +368,7 @@ static enum usb_sim_status ch_control(void *dev, uint64_t now, const struct usb_
 	*done = m->pace ? next_frame(m, m->now) + FRAME_NS : m->now;
 	if ((s->bmRequestType & 0x60) != 0x00)
 		return USB_SIM_STALL;
-	return standard_request(s, data, actual);
+	return usb_sim_standard_request(s, data, actual);
 }
 
 static int ch_describe(void *dev, uint64_t now, struct usb_sim_device *d)

@@ -964,25 +964,6 @@ static enum usb_sim_status burner_bulk_in(struct ing *m, uint8_t ep, uint8_t *bu
 
 /* ------------------------------------------------------------ transfers */
 
-static enum usb_sim_status standard_request(const struct usb_sim_setup *s, uint8_t *data,
-					    size_t *actual)
-{
-	switch (s->bRequest) {
-	case 0x00:   /* GET_STATUS */
-		if (!(s->bmRequestType & 0x80))
-			return USB_SIM_STALL;
-		memset(data, 0, s->wLength < 2 ? s->wLength : 2);
-		*actual = s->wLength < 2 ? s->wLength : 2;
-		return USB_SIM_OK;
-	case 0x01:   /* CLEAR_FEATURE */
-	case 0x09:   /* SET_CONFIGURATION */
-	case 0x0B:   /* SET_INTERFACE */
-		return USB_SIM_OK;
-	default:
-		return USB_SIM_STALL;
-	}
-}
-
 /* A seeded fault on this control transfer: STALL, TIMEOUT or OK (none). */
 static enum usb_sim_status control_fault(struct ing *m)
 {
@@ -1026,7 +1007,7 @@ static enum usb_sim_status ing_control(void *dev, uint64_t now, const struct usb
 	}
 	*actual = 0;
 	if ((s->bmRequestType & 0x60) == 0x00)
-		st = standard_request(s, data, actual);
+		st = usb_sim_standard_request(s, data, actual);
 	else if ((s->bmRequestType & 0x60) != 0x40)
 		st = USB_SIM_STALL;
 	else if (m->stage != S_BURNER)

@@ -415,3 +415,22 @@ void usb_sim_sleep(struct usb_sim *s, uint64_t ns)
 {
 	advance_to(s, add_sat(s->now, ns));
 }
+
+enum usb_sim_status usb_sim_standard_request(const struct usb_sim_setup *s, uint8_t *data,
+					     size_t *actual)
+{
+	switch (s->bRequest) {
+	case 0x00:   /* GET_STATUS */
+		if (!(s->bmRequestType & 0x80))
+			return USB_SIM_STALL;
+		*actual = s->wLength < 2 ? s->wLength : 2;
+		memset(data, 0, *actual);
+		return USB_SIM_OK;
+	case 0x01:   /* CLEAR_FEATURE */
+	case 0x09:   /* SET_CONFIGURATION */
+	case 0x0B:   /* SET_INTERFACE */
+		return USB_SIM_OK;
+	default:
+		return USB_SIM_STALL;
+	}
+}

@@ -136,4 +136,12 @@ struct usb_sim_model {
 	int own_bus;
 };
 
+/*
+ * For models: the standard requests a vendor-class device answers (USB 2.0
+ * ch. 9): GET_STATUS (two zero bytes), CLEAR_FEATURE, SET_CONFIGURATION and
+ * SET_INTERFACE taken; any other STALLs.
+ */
+enum usb_sim_status usb_sim_standard_request(const struct usb_sim_setup *s, uint8_t *data,
+					     size_t *actual);
+
 #endif
