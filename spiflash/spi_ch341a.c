@@ -113,6 +113,12 @@ static size_t put_gap(struct ch341 *c, size_t at, uint32_t gap_us)
 	return at;
 }
 
+/* The SPI bytes of the next A8 packet, with left still to send. */
+static size_t packet_bytes(size_t left)
+{
+	return left < SPI_PER_PACKET ? left : SPI_PER_PACKET;
+}
+
 /* A frame's packets from at: CS high then low (its least high time), then tx's len bytes. */
 static size_t put_frame(struct ch341 *c, size_t at, const uint8_t *tx, size_t len,
 			size_t *npackets)
@@ -120,13 +126,12 @@ static size_t put_frame(struct ch341 *c, size_t at, const uint8_t *tx, size_t le
 	const uint8_t select[] = { pins(c, 1), pins(c, 0) };
 
 	at += put_uio(c->out + at, select, 2);
-	for (size_t done = 0; done < len; done += SPI_PER_PACKET) {
-		size_t n = len - done < SPI_PER_PACKET ? len - done : SPI_PER_PACKET;
+	for (size_t done = 0; done < len;) {
+		size_t n = packet_bytes(len - done);
 
-		c->out[at] = CMD_SPI_STREAM;
+		c->out[at++] = CMD_SPI_STREAM;
 		for (size_t i = 0; i < n; i++)
-			c->out[at + 1 + i] = reversed(tx[done + i]);
-		at += 1 + n;
+			c->out[at++] = reversed(tx[done++]);
 		(*npackets)++;
 	}
 	return at;
@@ -322,7 +327,7 @@ static struct ub_gpio_line *ch341_own_line(void *priv, struct ub_err *err)
 static int ch341_close(void *priv, struct ub_err *err)
 {
 	struct ch341 *c = priv;
-	uint8_t off[PACKET] = { CMD_UIO_STREAM, UIO_DIR | 0x00, UIO_END };
+	uint8_t off[PACKET] = { CMD_UIO_STREAM, UIO_DIR /* no outputs */, UIO_END };
 	struct ub_err quiet = { 0 };
 	int rc;
 
