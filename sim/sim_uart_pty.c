@@ -125,12 +125,26 @@ static unsigned cbaud_rate(unsigned cbaud)
 	return 0;
 }
 
+/* Without termios2 (qemu-user lacks it): the classic settings, speeds from CBAUD. */
+static int read_classic(int fd, struct termios2 *t2)
+{
+	struct termios t;
+
+	if (ioctl(fd, TCGETS, &t))
+		return -1;
+	memset(t2, 0, sizeof(*t2));
+	t2->c_iflag = t.c_iflag;
+	t2->c_cflag = t.c_cflag;
+	t2->c_lflag = t.c_lflag;
+	return 0;
+}
+
 /* The slave's settings, through the master. */
 static int read_line(int fd, struct uart_sim_line *l)
 {
 	struct termios2 t;
 
-	if (ioctl(fd, TCGETS2, &t))
+	if (ioctl(fd, TCGETS2, &t) && read_classic(fd, &t))
 		return -1;
 	l->baud = t.c_ospeed ? t.c_ospeed : cbaud_rate(t.c_cflag & CBAUD);
 	if (!(t.c_cflag & PARENB))

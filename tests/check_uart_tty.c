@@ -9,10 +9,12 @@
 #include <glob.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +25,30 @@
 
 static int master = -1;
 static char slave[128];
+
+/*
+ * A tty without termios2, as under qemu-user: with this set, TCGETS2 and
+ * the TCSETS2 family fail with ENOSYS on every fd but the test's master.
+ * This ioctl stands in for the C library's in the whole test program.
+ */
+static int without_termios2;
+
+int ioctl(int fd, unsigned long request, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (without_termios2 && fd != master &&
+	    (request == TCGETS2 || request == TCSETS2 || request == TCSETSW2 ||
+	     request == TCSETSF2)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return (int)syscall(SYS_ioctl, fd, request, arg);
+}
 
 static void open_pair(void)
 {
@@ -35,6 +61,7 @@ static void open_pair(void)
 
 static void close_pair(void)
 {
+	without_termios2 = 0;
 	close(master);
 }
 
@@ -95,6 +122,47 @@ START_TEST(nonstandard_baud_and_parity)
 	ck_assert_int_eq(ub_port_set_baud(port, 115200, &err), 0);
 	t = device_view();
 	ck_assert_uint_eq(t.c_cflag & CBAUD, B115200);
+	ub_port_close(port, NULL);
+}
+END_TEST
+
+START_TEST(without_termios2_the_standard_rates_still_work)
+{
+	struct ub_port *port;
+	struct ub_err err = { 0 };
+	struct termios2 t;
+
+	without_termios2 = 1;
+	port = open_port(115200, UB_PARITY_NONE, 1);
+	t = device_view();
+	ck_assert_uint_eq(t.c_cflag & CBAUD, B115200);
+	ck_assert_uint_eq(t.c_cflag & CSIZE, CS8);
+	ck_assert(t.c_cflag & CLOCAL);
+	ck_assert_uint_eq(t.c_iflag, INPCK);
+	ck_assert(!(t.c_lflag & (ICANON | ECHO | ISIG)));
+	ck_assert_int_eq(ub_port_set_baud(port, 2000000, &err), 0);
+	t = device_view();
+	ck_assert_uint_eq(t.c_cflag & CBAUD, B2000000);
+	ck_assert_uint_eq(t.c_ospeed, 2000000);
+	ub_port_close(port, NULL);
+}
+END_TEST
+
+START_TEST(without_termios2_another_rate_is_refused)
+{
+	struct ub_port *port;
+	struct ub_port_line odd = { 250000, UB_PARITY_NONE, 0 };
+	struct ub_err err = { 0 };
+	char want[256];
+
+	without_termios2 = 1;
+	port = open_port(115200, UB_PARITY_NONE, 0);
+	ck_assert_int_eq(ub_port_set_line(port, &odd, &err), -1);
+	snprintf(want, sizeof(want), "%s has no termios2, so it takes only the standard rates "
+		 "(such as 115200, 230400, 921600, 2000000), not 250000 baud", slave);
+	ck_assert_str_eq(err.msg, want);
+	ck_assert_int_eq(err.status, UB_EUSAGE);
+	ck_assert_uint_eq(device_view().c_cflag & CBAUD, B115200);
 	ub_port_close(port, NULL);
 }
 END_TEST
@@ -561,6 +629,8 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, open_pair, close_pair);
 	tcase_add_test(tc, raw_8n1_with_inpck);
 	tcase_add_test(tc, nonstandard_baud_and_parity);
+	tcase_add_test(tc, without_termios2_the_standard_rates_still_work);
+	tcase_add_test(tc, without_termios2_another_rate_is_refused);
 	tcase_add_test(tc, all_bytes_both_ways);
 	tcase_add_test(tc, read_timeout_and_flush);
 	tcase_add_test(tc, read_exact_gathers_pieces);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A local tty: raw 8-bit, any baud rate (termios2 with BOTHER for rates
- * without a Bnnn constant), optional parity and INPCK, non-blocking I/O with
+ * without a Bnnn constant; the classic calls and the standard rates where a
+ * tty has no termios2), optional parity and INPCK, non-blocking I/O with
  * poll, an exclusive flock. Only <asm/termbits.h> is used for termios, as
  * glibc's <termios.h> cannot express BOTHER rates and clashes with it.
  */
@@ -20,6 +21,7 @@
 
 struct tty {
 	int fd;
+	int classic;   /* the tty has no termios2: standard rates through TCSETS */
 	char path[128];
 };
 
@@ -57,6 +59,53 @@ static void make_raw(struct termios2 *t, const struct ub_port_line *line)
 	memset(t->c_cc, 0, sizeof(t->c_cc));
 }
 
+/* The termios2 settings through the classic struct, which has no speed fields. */
+static void to_classic(const struct termios2 *t2, struct termios *t)
+{
+	t->c_iflag = t2->c_iflag;
+	t->c_oflag = t2->c_oflag;
+	t->c_cflag = t2->c_cflag;
+	t->c_lflag = t2->c_lflag;
+	t->c_line = t2->c_line;
+	memcpy(t->c_cc, t2->c_cc, sizeof(t->c_cc));
+}
+
+/*
+ * A tty without termios2: qemu-user does not translate TCGETS2, and other
+ * odd drivers may lack it. The standard rates need only the classic calls.
+ */
+static int set_line_classic(struct tty *tty, const struct ub_port_line *line,
+			    struct ub_err *err)
+{
+	struct termios2 t2 = { 0 };
+	struct termios t;
+
+	if (baud_code(line->baud) == BOTHER)
+		return ub_fail(err, UB_EUSAGE, "%s has no termios2, so it takes only the standard "
+			       "rates (such as 115200, 230400, 921600, 2000000), not %u baud",
+			       tty->path, line->baud);
+	if (ioctl(tty->fd, TCGETS, &t) < 0)
+		return ub_fail_errno(err, UB_EFAIL, errno, "cannot read the settings of %s",
+				     tty->path);
+	t2.c_line = t.c_line;
+	make_raw(&t2, line);
+	to_classic(&t2, &t);
+	if (ioctl(tty->fd, TCSETS, &t) < 0)
+		return ub_fail_errno(err, UB_EFAIL, errno, "cannot set %s to %u baud",
+				     tty->path, line->baud);
+	if (ioctl(tty->fd, TCGETS, &t) < 0)
+		return ub_fail_errno(err, UB_EFAIL, errno, "cannot read the settings of %s",
+				     tty->path);
+	if ((t.c_cflag & CBAUD) != baud_code(line->baud))
+		return ub_fail(err, UB_EFAIL, "%s cannot run at %u baud", tty->path, line->baud);
+	return 0;
+}
+
+static int no_termios2(int errnum)
+{
+	return errnum == ENOSYS || errnum == ENOTTY || errnum == EINVAL;
+}
+
 static int tty_set_line(void *priv, const struct ub_port_line *line, struct ub_err *err)
 {
 	struct tty *tty = priv;
@@ -64,9 +113,14 @@ static int tty_set_line(void *priv, const struct ub_port_line *line, struct ub_e
 
 	if (line->baud == 0)
 		return ub_fail(err, UB_EUSAGE, "baud rate 0 for %s", tty->path);
-	if (ioctl(tty->fd, TCGETS2, &t) < 0)
-		return ub_fail_errno(err, UB_EFAIL, errno, "cannot read the settings of %s",
-				     tty->path);
+	if (!tty->classic && ioctl(tty->fd, TCGETS2, &t) < 0) {
+		if (!no_termios2(errno))
+			return ub_fail_errno(err, UB_EFAIL, errno, "cannot read the settings of %s",
+					     tty->path);
+		tty->classic = 1;
+	}
+	if (tty->classic)
+		return set_line_classic(tty, line, err);
 	make_raw(&t, line);
 	if (ioctl(tty->fd, TCSETS2, &t) < 0)
 		return ub_fail_errno(err, UB_EFAIL, errno, "cannot set %s to %u baud",
