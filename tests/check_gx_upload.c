@@ -1065,7 +1065,8 @@ END_TEST
  */
 START_TEST(shell_on_a_terminal)
 {
-	char path[256], got[4096];
+	const char *const shell[] = { "gx-upload", "-p", "sim:gx,state=prompt", "shell", NULL };
+	char path[256], program[512], got[4096];
 	size_t len = 0;
 	int master = posix_openpt(O_RDWR | O_NOCTTY), status;
 	pid_t pid;
@@ -1077,6 +1078,7 @@ START_TEST(shell_on_a_terminal)
 	ck_assert_int_eq(grantpt(master), 0);
 	ck_assert_int_eq(unlockpt(master), 0);
 	snprintf(path, sizeof(path), "%s", ptsname(master));
+	snprintf(program, sizeof(program), "%s/gx-upload", tu_bindir());
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -1086,8 +1088,7 @@ START_TEST(shell_on_a_terminal)
 		fd = open(path, O_RDWR);
 		if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
 			_exit(126);
-		execl(UB_BUILD_DIR "/gx-upload", "gx-upload", "-p", "sim:gx,state=prompt", "shell",
-		      (char *)NULL);
+		tu_exec(program, shell);
 		_exit(127);
 	}
 	ck_assert_int_eq(write(master, "flash badinfo\r", 14), 14);

@@ -19,9 +19,6 @@
 
 #include "ingenictest.h"
 
-#ifndef UB_BUILD_DIR
-#define UB_BUILD_DIR "build"
-#endif
 
 #define PROG "ingenic-usbboot"
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -352,7 +349,7 @@ static void run_piped(struct tu_run *r, const char *const *argv)
 	ck_assert_int_ge(errfd, 0);
 	ck_assert_int_eq(pipe(fds), 0);
 	tu_append_args(args, 1, argv, NULL);
-	snprintf(path, sizeof(path), "%s/%s", UB_BUILD_DIR, PROG);
+	snprintf(path, sizeof(path), "%s/%s", tu_bindir(), PROG);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -364,7 +361,7 @@ static void run_piped(struct tu_run *r, const char *const *argv)
 		close(fds[0]);
 		for (int i = 0; ingt_no_config[i]; i++)
 			putenv((char *)ingt_no_config[i]);
-		execv(path, (char *const *)args);
+		tu_exec(path, args);
 		_exit(127);
 	}
 	close(fds[1]);

@@ -52,6 +52,34 @@ static int temp_fd(void)
 	return fd;
 }
 
+const char *tu_bindir(void)
+{
+	const char *dir = getenv("UB_TEST_BINDIR");
+
+	return dir && *dir ? dir : UB_BUILD_DIR;
+}
+
+void tu_exec(const char *path, const char *const *args)
+{
+	const char *runner = getenv("UB_TEST_RUNNER");
+	const char *argv[96];
+	char words[512], *save = NULL;
+	size_t n = 0;
+
+	if (!runner || !*runner) {
+		execv(path, (char *const *)args);
+		return;
+	}
+	snprintf(words, sizeof(words), "%s", runner);
+	for (char *w = strtok_r(words, " ", &save); w && n < 8; w = strtok_r(NULL, " ", &save))
+		argv[n++] = w;
+	argv[n++] = path;
+	for (size_t i = 1; args[i] && n < 95; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	execvp(argv[0], (char *const *)argv);
+}
+
 static void exec_child(const char *program, const char *stdin_path, int out, int err,
 		       const char *const *env, const char *const *argv)
 {
@@ -59,7 +87,7 @@ static void exec_child(const char *program, const char *stdin_path, int out, int
 	const char *args[64];
 	int in = open(stdin_path ? stdin_path : "/dev/null", O_RDONLY), i;
 
-	snprintf(path, sizeof(path), "%s/%s", UB_BUILD_DIR, program);
+	snprintf(path, sizeof(path), "%s/%s", tu_bindir(), program);
 	if (in < 0)
 		_exit(126);
 	dup2(in, 0);
@@ -74,7 +102,7 @@ static void exec_child(const char *program, const char *stdin_path, int out, int
 	for (i = 0; i < 62 && argv[i]; i++)
 		args[i + 1] = argv[i];
 	args[i + 1] = NULL;
-	execv(path, (char *const *)args);
+	tu_exec(path, args);
 	_exit(127);
 }
 

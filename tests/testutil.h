@@ -29,6 +29,19 @@ void tu_run_stdout_closed(struct tu_run *r, const char *program, const char *con
 			  const char *const *argv);
 void tu_run_free(struct tu_run *r);
 
+/*
+ * The programs under test are in $UB_TEST_BINDIR when it is set (installed
+ * tests), else in the build directory.
+ */
+const char *tu_bindir(void);
+/*
+ * Replace this process with the program at path; args[0] is its name. With
+ * $UB_TEST_RUNNER set (e.g. "qemu-aarch64-static -L /usr/aarch64-linux-gnu",
+ * split at spaces) the program runs under it, as the cross-built suites do
+ * under qemu-user. Returns only when the exec failed.
+ */
+void tu_exec(const char *path, const char *const *args);
+
 /* The same in two halves: start it, then (after poking it) wait for it. */
 struct tu_child {
 	int pid, out, err;
