@@ -1,7 +1,8 @@
 # unbrick: one non-recursive GNU make for the library, the programs and the tests.
 #
 # Honours CC, AR, CFLAGS, CPPFLAGS, LDFLAGS, LDLIBS, PKG_CONFIG, PREFIX,
-# DESTDIR (and BINDIR, MANDIR, SYSCONFDIR, DATADIR, UDEVRULESDIR). Project flags live in
+# DESTDIR (and BINDIR, MANDIR, SYSCONFDIR, DATADIR, DOCDIR, BASHCOMPDIR, UDEVDIR,
+# UDEVRULESDIR). Project flags live in
 # UB_* variables so that CFLAGS=... on the command line (as Buildroot passes
 # it) does not drop them.
 #
@@ -21,7 +22,12 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share
 SYSCONFDIR ?= /etc
-UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+DOCDIR ?= $(DATADIR)/doc/unbrick
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+# udev reads rules only from its own directory (never under /usr/local), so
+# this one follows udev, not PREFIX.
+UDEVDIR ?= $(or $(shell $(PKG_CONFIG) --variable=udevdir udev 2>/dev/null),/usr/lib/udev)
+UDEVRULESDIR ?= $(UDEVDIR)/rules.d
 INSTALL ?= install
 B ?= build
 GPIOD ?= auto
@@ -205,22 +211,47 @@ check-gpiod2:
 		$(B)/gpiod2/beken-spi $(B)/gpiod2/tests/check_gpiod && \
 	$(B)/gpiod2/tests/check_gpiod
 
+# The data directories the programs search; empty: the vendor files are the user's.
+DATA_SUBDIRS := gx ingenic w800 ecr6600
+INSTALL_DIRS := $(BINDIR) $(MANDIR)/man1 $(MANDIR)/man5 $(DOCDIR) $(BASHCOMPDIR) \
+	$(UDEVRULESDIR) $(addprefix $(DATADIR)/unbrick/,$(DATA_SUBDIRS))
+# install records the directories it had to create, for uninstall to remove.
+CREATED_DIRS := $(DATADIR)/unbrick/.installed-dirs
+
 install: all
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	@created=; for d in $(INSTALL_DIRS); do \
+		p=; for part in $$(echo "$$d" | tr / ' '); do \
+			p=$$p/$$part; \
+			[ -d "$(DESTDIR)$$p" ] && continue; \
+			$(INSTALL) -d "$(DESTDIR)$$p" || exit 1; \
+			created="$$p $$created"; \
+		done; \
+	done; \
+	for p in $$created; do echo "$$p"; done >>"$(DESTDIR)$(CREATED_DIRS)"
 	$(INSTALL) -m 0755 $(addprefix $(B)/,$(PROGRAMS)) $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 0644 Documentation/*.1 $(DESTDIR)$(MANDIR)/man1/
 	$(INSTALL) -m 0644 Documentation/*.5 $(DESTDIR)$(MANDIR)/man5/
-	$(INSTALL) -d $(DESTDIR)$(DATADIR)/unbrick
-	$(INSTALL) -m 0644 conf/unbrick.conf.example $(DESTDIR)$(DATADIR)/unbrick/
-	$(INSTALL) -d $(DESTDIR)$(UDEVRULESDIR)
+	$(INSTALL) -m 0644 conf/unbrick.conf.example README.md $(DESTDIR)$(DOCDIR)/
 	$(INSTALL) -m 0644 scripts/60-unbrick.rules $(DESTDIR)$(UDEVRULESDIR)/
+	for p in $(PROGRAMS); do \
+		$(INSTALL) -m 0644 scripts/unbrick-completion.bash $(DESTDIR)$(BASHCOMPDIR)/$$p || exit 1; \
+	done
 
+# The files, then the directories install created (deepest first), when empty.
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(PROGRAMS))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(filter %.1,$(MANPAGES)))) \
 		$(DESTDIR)$(MANDIR)/man5/unbrick.conf.5
-	rm -f $(DESTDIR)$(DATADIR)/unbrick/unbrick.conf.example
+	rm -f $(DESTDIR)$(DOCDIR)/unbrick.conf.example $(DESTDIR)$(DOCDIR)/README.md
 	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-unbrick.rules
+	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(PROGRAMS))
+	@if [ -f "$(DESTDIR)$(CREATED_DIRS)" ]; then \
+		dirs=$$(sort -r -u "$(DESTDIR)$(CREATED_DIRS)"); \
+		rm -f "$(DESTDIR)$(CREATED_DIRS)"; \
+		for d in $$dirs; do \
+			[ ! -d "$(DESTDIR)$$d" ] || rmdir --ignore-fail-on-non-empty "$(DESTDIR)$$d"; \
+		done; \
+	fi
 
 clean:
 	rm -rf $(B)/*.a $(B)/*.o $(B)/common $(B)/conf $(B)/gpio $(B)/spiflash $(B)/sim \
