@@ -41,16 +41,17 @@ else
 Q := @
 endif
 
+# override: GPIOD=auto on the command line (as a package's rules may pass it) resolves too.
 ifeq ($(GPIOD),auto)
-GPIOD := $(shell $(PKG_CONFIG) --atleast-version=2.0 libgpiod 2>/dev/null && echo 2 || \
+override GPIOD := $(shell $(PKG_CONFIG) --atleast-version=2.0 libgpiod 2>/dev/null && echo 2 || \
 	   ($(PKG_CONFIG) --exists libgpiod 2>/dev/null && echo 1 || echo no))
 endif
 # Only the libiio 0.x API is written (1.x renamed its calls: common/voltage_iio.c).
 ifeq ($(IIO),auto)
-IIO := $(shell $(PKG_CONFIG) --exists 'libiio < 1.0' 2>/dev/null && echo yes || echo no)
+override IIO := $(shell $(PKG_CONFIG) --exists 'libiio < 1.0' 2>/dev/null && echo yes || echo no)
 endif
 ifeq ($(USB),auto)
-USB := $(shell $(PKG_CONFIG) --exists libusb-1.0 2>/dev/null && echo yes || echo no)
+override USB := $(shell $(PKG_CONFIG) --exists libusb-1.0 2>/dev/null && echo yes || echo no)
 endif
 
 # Optional dependencies. Each one that is on is a backend: its sources join
