@@ -254,6 +254,27 @@ uninstall:
 		done; \
 	fi
 
+# The Check suites as an installed test set (Yocto's ptest): run-ptest runs
+# them from PTESTDIR, which holds what they read relative to the working
+# directory (the man pages, the completion script), against the programs
+# `make install` put in BINDIR. PTESTDIR/bin is the suites' one program
+# directory (UB_TEST_BINDIR): relative links to those programs, and uart-sim,
+# the emulator some suites start, a tool that install leaves out.
+PTESTDIR ?= $(PREFIX)/lib/unbrick/ptest
+PTEST_RUNNER := scripts/packaging/yocto/files/run-ptest
+
+.PHONY: install-tests
+install-tests: $(TEST_BINS) $(B)/uart-sim
+	$(INSTALL) -d $(addprefix $(DESTDIR)$(PTESTDIR)/,tests bin Documentation scripts)
+	$(INSTALL) -m 0755 $(PTEST_RUNNER) $(DESTDIR)$(PTESTDIR)/run-ptest
+	$(INSTALL) -m 0755 $(TEST_BINS) $(DESTDIR)$(PTESTDIR)/tests/
+	$(INSTALL) -m 0755 $(B)/uart-sim $(DESTDIR)$(PTESTDIR)/bin/
+	for p in $(PROGRAMS); do \
+		ln -sfr "$(DESTDIR)$(BINDIR)/$$p" "$(DESTDIR)$(PTESTDIR)/bin/$$p" || exit 1; \
+	done
+	$(INSTALL) -m 0644 $(MANPAGES) $(DESTDIR)$(PTESTDIR)/Documentation/
+	$(INSTALL) -m 0644 scripts/unbrick-completion.bash $(DESTDIR)$(PTESTDIR)/scripts/
+
 clean:
 	rm -rf $(B)/*.a $(B)/*.o $(B)/common $(B)/conf $(B)/gpio $(B)/spiflash $(B)/sim \
 		$(B)/uart $(B)/usbboot $(B)/tests $(B)/gpiod2 $(addprefix $(B)/,$(PROGRAMS) $(TOOLS))
