@@ -98,7 +98,8 @@ CHECK_LIBS = $(shell $(PKG_CONFIG) --libs check)
 
 UB_WARN := -Wall -Wextra -Werror
 UB_INCLUDES := -Icommon -Igpio -Ispiflash -Iuart -Iconf -Isim -Iusbboot
-UB_CPPFLAGS := -D_GNU_SOURCE -DUB_VERSION='"$(VERSION)"' -DUB_SYSCONFDIR='"$(SYSCONFDIR)"' \
+# 64-bit off_t on 32-bit targets too (armhf): images and dumps past 2 GiB.
+UB_CPPFLAGS := -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DUB_VERSION='"$(VERSION)"' -DUB_SYSCONFDIR='"$(SYSCONFDIR)"' \
 	       -DUB_DATADIR='"$(DATADIR)"' \
 	       $(BACKEND_CPPFLAGS) $(UB_INCLUDES)
 UB_CFLAGS := -std=c11 -pthread $(UB_WARN) $(BACKEND_CFLAGS) $(INIH_CFLAGS) $(DEPS_CFLAGS)

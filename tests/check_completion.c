@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The bash completions (scripts/unbrick-completion.bash): what a user who
- * presses Tab gets, with the programs under test first in PATH. Each case
+ * presses Tab gets, with the programs under test first in PATH (through
+ * wrapper scripts when they run under $UB_TEST_RUNNER). Each case
  * runs bash, sources the script, fills COMP_WORDS as bash would and prints
  * COMPREPLY.
  */
@@ -14,7 +15,8 @@
 /* What Tab offers after words (the last is the one being completed), space-separated. */
 static void complete_words(const char *words, char *out, size_t len)
 {
-	char cmd[2048];
+	char cmd[2048], dir[64];
+	const char *path = tu_path_dir(dir, sizeof(dir));
 	FILE *p;
 	size_t n;
 
@@ -22,7 +24,7 @@ static void complete_words(const char *words, char *out, size_t len)
 		 "PATH='%s':\"$PATH\" bash -c 'source scripts/unbrick-completion.bash; "
 		 "COMP_WORDS=(%s); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); "
 		 "_unbrick \"${COMP_WORDS[0]}\"; echo \"${COMPREPLY[*]}\"' 2>&1",
-		 tu_bindir(), words);
+		 path, words);
 	p = popen(cmd, "r");
 	ck_assert_ptr_nonnull(p);
 	n = fread(out, 1, len - 1, p);
@@ -30,6 +32,7 @@ static void complete_words(const char *words, char *out, size_t len)
 	if (n && out[n - 1] == '\n')
 		out[n - 1] = '\0';
 	ck_assert_int_eq(pclose(p), 0);
+	tu_path_dir_free(path);
 }
 
 static void assert_completes(const char *words, const char *want)

@@ -25,6 +25,7 @@
 #include "ser2net.h"
 #include "sim_uart.h"
 #include "testutil.h"
+#include "ttyview.h"
 
 /*
  * VIA_SIM: gx-upload's own -p sim:gx, in model time. Each run has a fresh
@@ -659,6 +660,10 @@ START_TEST(taurus_rom_stage_at_100000)
 	struct box box;
 	struct tu_run r;
 
+	if ((via == VIA_PTY || via == VIA_RFC2217) &&
+	    tu_skip_unless_pty_takes(100000, via == VIA_PTY ? "taurus_rom_stage_at_100000 (pty)" :
+				     "taurus_rom_stage_at_100000 (rfc2217)"))
+		return;
 	box_start(&box, "loader-chip=0x6616,rom-baud=100000,power-delay=500");
 	GX(&r, &box, "-L", taurus, "boot");
 	if (via == VIA_TCP) {

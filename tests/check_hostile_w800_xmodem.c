@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "ttyview.h"
 
 #define PROG "w800-xmodem"
 #define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -171,7 +172,7 @@ START_TEST(rerun_after_interrupted_write)
 	snprintf(spec, sizeof(spec), "w800,boot=secboot,pace=1,save=%s,trace=%s", save, trace);
 	tu_sim_start(&sim, spec);
 	tu_append_args(argv, 0, ARGS("-p", sim.path, "-q", "--chip", "w800", "--no-verify", "-B",
-				     "921600", "write", image), NULL);
+				     tu_pty_fast_rate(), "write", image), NULL);
 	tu_spawn(&child, PROG, no_config, argv);
 	tu_wait_for_text(trace, "block 40 ok");
 	kill(child.pid, SIGINT);

@@ -6,6 +6,7 @@
  * and models that leave every optional callback NULL.
  */
 #include "testutil.h"
+#include "ttyview.h"
 #include "sim_uart.h"
 #include "../sim/sim_uart_run.h"   /* the runners, to run models not in the table */
 
@@ -335,14 +336,14 @@ static void raw_115200(int fd)
 {
 	struct termios2 t;
 
-	ck_assert_int_eq(ioctl(fd, TCGETS2, &t), 0);
+	ck_assert_int_eq(tu_tty_get(fd, &t), 0);
 	t.c_iflag = 0;
 	t.c_oflag = 0;
 	t.c_lflag = 0;
 	t.c_cflag = CS8 | CREAD | CLOCAL | BOTHER;
 	t.c_ispeed = t.c_ospeed = 115200;
 	memset(t.c_cc, 0, sizeof(t.c_cc));
-	ck_assert_int_eq(ioctl(fd, TCSETS2, &t), 0);
+	ck_assert_int_eq(tu_tty_set(fd, &t), 0);
 }
 
 /* The pty runner with a model whose optional callbacks are all NULL. */

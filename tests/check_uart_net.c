@@ -25,6 +25,7 @@
 #include "port.h"
 #include "ser2net.h"
 #include "testutil.h"
+#include "ttyview.h"
 
 static const struct ub_port_line line_115200 = { 115200, UB_PARITY_NONE, 0 };
 
@@ -35,11 +36,11 @@ static void make_raw(int fd, unsigned baud)
 {
 	struct termios2 t;
 
-	ck_assert_int_eq(ioctl(fd, TCGETS2, &t), 0);
+	ck_assert_int_eq(tu_tty_get(fd, &t), 0);
 	t.c_iflag = t.c_oflag = t.c_lflag = 0;
 	t.c_cflag = CS8 | CREAD | CLOCAL | BOTHER;
 	t.c_ispeed = t.c_ospeed = baud;
-	ck_assert_int_eq(ioctl(fd, TCSETS2, &t), 0);
+	ck_assert_int_eq(tu_tty_set(fd, &t), 0);
 }
 
 /* The device side: a pty whose slave ser2net serves; the test keeps the
@@ -221,7 +222,7 @@ static struct termios2 slave_settings(void)
 	struct termios2 t;
 
 	/* termios ioctls on a pty master act on its slave */
-	ck_assert_int_eq(ioctl(master, TCGETS2, &t), 0);
+	ck_assert_int_eq(tu_tty_get(master, &t), 0);
 	return t;
 }
 
@@ -236,6 +237,9 @@ static void set_line(struct ub_port *port, unsigned baud, enum ub_parity parity)
 START_TEST(rfc2217_line_settings)
 {
 	struct ub_port *port = open_port(srv.rfc2217_spec, &line_115200);
+	/* ser2net sets them; reading them back takes termios2 */
+	int odd_rates_readable = !tu_skip_unless_pty_takes(100000, "rfc2217_line_settings (reading "
+							   "100000 and 65535 baud back)");
 	uint8_t buf[4];
 
 	ck_assert_uint_eq(slave_settings().c_ospeed, 115200);
@@ -243,13 +247,16 @@ START_TEST(rfc2217_line_settings)
 	dev_put("\xff\xfa\x2c", 3);
 	poll(NULL, 0, 50);
 	set_line(port, 100000, UB_PARITY_NONE);
-	ck_assert_uint_eq(slave_settings().c_ospeed, 100000);
-	ck_assert_uint_eq(slave_settings().c_ispeed, 100000);
+	if (odd_rates_readable) {
+		ck_assert_uint_eq(slave_settings().c_ospeed, 100000);
+		ck_assert_uint_eq(slave_settings().c_ispeed, 100000);
+	}
 	port_get(port, buf, 3);
 	ck_assert(memcmp(buf, "\xff\xfa\x2c", 3) == 0);
 	/* 0xff in a command's value is escaped both ways */
 	set_line(port, 0xffff, UB_PARITY_NONE);
-	ck_assert_uint_eq(slave_settings().c_ospeed, 0xffff);
+	if (odd_rates_readable)
+		ck_assert_uint_eq(slave_settings().c_ospeed, 0xffff);
 	set_line(port, 115200, UB_PARITY_NONE);
 	ck_assert_uint_eq(slave_settings().c_ospeed, 115200);
 	/*

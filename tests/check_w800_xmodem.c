@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "testutil.h"
+#include "ttyview.h"
 
 #define PROG "w800-xmodem"
 #define FLASH (2u << 20)
@@ -585,7 +586,7 @@ START_TEST(pty_detect_and_write)
 	if (!have_stub)
 		return;
 	run(&r, (const char *const[]){ "-p", spec(p, sizeof(p), "w800", "pty"), "--stub", stub,
-				       "-B", "921600", "write", f.fls, NULL });
+				       "-B", tu_pty_fast_rate(), "write", f.fls, NULL });
 	expect_ok(&r);
 	flash_holds(f.appimg, 64, 0x10400, 300001);
 	tu_run_free(&r);

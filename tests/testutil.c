@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,88 @@ void tu_exec(const char *path, const char *const *args)
 		argv[n++] = args[i];
 	argv[n] = NULL;
 	execvp(argv[0], (char *const *)argv);
+}
+
+int tu_under_qemu(void)
+{
+	const char *runner = getenv("UB_TEST_RUNNER");
+
+	return runner && strstr(runner, "qemu") != NULL;
+}
+
+int tu_skip_under_qemu(const char *test, const char *why)
+{
+	if (!tu_under_qemu())
+		return 0;
+	fprintf(stderr, "skipped under qemu-user: %s: %s\n", test, why);
+	return 1;
+}
+
+int tu_time_scale(void)
+{
+	const char *scale = getenv("UB_TEST_TIME_SCALE");
+
+	if (scale && atoi(scale) >= 1)
+		return atoi(scale);
+	return tu_under_qemu() ? 10 : 1;
+}
+
+/* A script in dir that runs the program at path through the runner. */
+static void write_wrapper(const char *dir, const char *name, const char *path)
+{
+	char script[512];
+	FILE *f;
+
+	snprintf(script, sizeof(script), "%s/%s", dir, name);
+	f = fopen(script, "w");
+	ck_assert_msg(f != NULL, "%s: %s", script, strerror(errno));
+	fprintf(f, "#!/bin/sh\nexec $UB_TEST_RUNNER '%s' \"$@\"\n", path);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(script, 0755), 0);
+}
+
+const char *tu_path_dir(char *buf, size_t len)
+{
+	const char *runner = getenv("UB_TEST_RUNNER");
+	char bin[512], root[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	if (!runner || !*runner)
+		return tu_bindir();
+	ck_assert_ptr_nonnull(realpath(tu_bindir(), root));
+	snprintf(buf, len, "/tmp/unbrick-path-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(buf));
+	d = opendir(root);
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		int n = snprintf(bin, sizeof(bin), "%s/%s", root, e->d_name);
+
+		if (n > 0 && (size_t)n < sizeof(bin) && e->d_name[0] != '.' && stat(bin, &st) == 0 &&
+		    S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR))
+			write_wrapper(buf, e->d_name, bin);
+	}
+	closedir(d);
+	return buf;
+}
+
+void tu_path_dir_free(const char *dir)
+{
+	char path[512];
+	struct dirent *e;
+	DIR *d;
+
+	if (strcmp(dir, tu_bindir()) == 0 || (d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		int n = snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+
+		if (n > 0 && (size_t)n < sizeof(path) && e->d_name[0] != '.')
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
 }
 
 static void exec_child(const char *program, const char *stdin_path, int out, int err,
@@ -406,7 +489,7 @@ int tu_file_has(const char *path, const char *text)
 
 void tu_wait_for_text(const char *path, const char *text)
 {
-	for (int i = 0; i < 1000 && !tu_file_has(path, text); i++)
+	for (int i = 0; i < 1000 * tu_time_scale() && !tu_file_has(path, text); i++)
 		usleep(10000);
 	ck_assert_msg(tu_file_has(path, text), "no '%s' in %s", text, path);
 }

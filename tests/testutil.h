@@ -36,11 +36,34 @@ void tu_run_free(struct tu_run *r);
 const char *tu_bindir(void);
 /*
  * Replace this process with the program at path; args[0] is its name. With
- * $UB_TEST_RUNNER set (e.g. "qemu-aarch64-static -L /usr/aarch64-linux-gnu",
- * split at spaces) the program runs under it, as the cross-built suites do
- * under qemu-user. Returns only when the exec failed.
+ * $UB_TEST_RUNNER set (e.g. "qemu-aarch64-static -L /", split at spaces)
+ * the program runs under it, as the cross-built suites do under qemu-user
+ * (scripts/check-cross). Returns only when the exec failed.
  */
 void tu_exec(const char *path, const char *const *args);
+
+/*
+ * A directory to put first in PATH for a shell that runs the programs under
+ * test: tu_bindir(), or with $UB_TEST_RUNNER set a new one of scripts that
+ * run each program through it. tu_path_dir_free removes that one.
+ */
+const char *tu_path_dir(char *buf, size_t len);
+void tu_path_dir_free(const char *dir);
+
+/*
+ * qemu-user runs the suites: $UB_TEST_RUNNER names qemu. It lacks some
+ * ioctls (termios2, the high Bnnn codes, spidev), so a case that needs one
+ * calls tu_skip_under_qemu, which there prints one line "skipped under
+ * qemu-user: TEST: WHY" on stderr (scripts/check-cross counts them) and
+ * returns 1; elsewhere it returns 0.
+ */
+int tu_under_qemu(void);
+int tu_skip_under_qemu(const char *test, const char *why);
+/*
+ * Real-time waits are multiplied by this: $UB_TEST_TIME_SCALE, else 10
+ * under qemu-user (it runs the programs several times slower), else 1.
+ */
+int tu_time_scale(void);
 
 /* The same in two halves: start it, then (after poking it) wait for it. */
 struct tu_child {
@@ -105,7 +128,10 @@ void tu_sim_stop(struct tu_sim *sim);
 
 /* Files an emulator writes (trace=, stats=). */
 int tu_file_has(const char *path, const char *text);
-/* Wait until the file has text (up to 10 s; a trace is written as the device runs). */
+/*
+ * Wait until the file has text (up to 10 s times tu_time_scale(); a trace is
+ * written as the device runs).
+ */
 void tu_wait_for_text(const char *path, const char *text);
 int tu_count_lines_starting(const char *path, const char *prefix);
 

@@ -813,7 +813,9 @@ static int bad(struct board_parse *bp, const char *fmt, const char *a, const cha
 {
 	char what[256];
 
-	snprintf(what, sizeof(what), fmt, a, c);
+	/* a long value from the file is cut, and shows it */
+	if (snprintf(what, sizeof(what), fmt, a, c) >= (int)sizeof(what))
+		memcpy(what + sizeof(what) - 4, "...", 4);
 	if (!bp->error_line)
 		bp->error_line = bp->line;
 	return ub_fail(bp->err, UB_EUSAGE, "%s:%d: %s", bp->path, bp->line, what);
