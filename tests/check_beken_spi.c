@@ -604,6 +604,11 @@ START_TEST(bad_input)
 	struct tu_run r;
 	int i, n = 0;
 
+	/* qemu-user answers an ioctl it does not translate with ENOSYS, not ENOTTY */
+	if (strcmp(bc->args[1] ? bc->args[1] : "", "spidev:/dev/null") == 0 &&
+	    tu_skip_under_qemu("bad_input (spidev:/dev/null)",
+			       "qemu-user answers SPI_IOC_WR_MODE with ENOSYS, not the kernel's ENOTTY"))
+		return;
 	chip_new(&c, "bk7231n", NULL, bc->extra);
 	flash_file(orig, sizeof(orig), NULL, 1);
 	make_bad_case_files(files, c.flash);
