@@ -98,8 +98,21 @@ static const struct uart_sim_model *find_model(const char *name, char *err, size
 
 struct runner_opts {
 	int pty;
-	int pace;   /* -1: not given */
+	int pace;        /* -1: not given */
+	unsigned latency_ms;
 };
+
+static int runner_latency(const char *val, unsigned *out, char *err, size_t errlen)
+{
+	uint64_t v;
+
+	if (ub_parse_u64(val, &v) || v > 1000) {
+		sim_set_err(err, errlen, "uart sim: latency=%s: want milliseconds, 0 to 1000", val);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
 
 static int runner_flag(const char *key, const char *val, int *out, char *err, size_t errlen)
 {
@@ -111,7 +124,7 @@ static int runner_flag(const char *key, const char *val, int *out, char *err, si
 	return 0;
 }
 
-/* The spec's options without the runner's own (pty, pace). */
+/* The spec's options without the runner's own (pty, pace, latency). */
 static int split_options(const char *opts, struct runner_opts *ro, char *out, size_t outlen,
 			 char *err, size_t errlen)
 {
@@ -124,6 +137,11 @@ static int split_options(const char *opts, struct runner_opts *ro, char *out, si
 	while ((rc = ub_kv_next(&cursor, key, sizeof(key), val, sizeof(val))) > 0) {
 		int n;
 
+		if (strcmp(key, "latency") == 0) {
+			if (runner_latency(val, &ro->latency_ms, err, errlen))
+				return -1;
+			continue;
+		}
 		if (strcmp(key, "pace") == 0 || strcmp(key, "pty") == 0) {
 			int *flag = strcmp(key, "pace") == 0 ? &ro->pace : &ro->pty;
 
@@ -149,7 +167,7 @@ static int split_options(const char *opts, struct runner_opts *ro, char *out, si
 
 static struct uart_sim *start(const char *spec, int force_pty, char *err, size_t errlen)
 {
-	struct runner_opts ro = { 0, -1 };
+	struct runner_opts ro = { 0, -1, 0 };
 	struct ub_spec sp;
 	struct uart_sim *s;
 	char opts[sizeof(sp.buf)];
@@ -176,6 +194,10 @@ static struct uart_sim *start(const char *spec, int force_pty, char *err, size_t
 	if (split_options(sp.opts, &ro, opts, sizeof(opts), err, errlen))
 		goto fail;
 	ro.pty |= force_pty;
+	if (ro.pty && ro.latency_ms) {
+		sim_set_err(err, errlen, "uart sim: latency= is for model time; a pty has its own");
+		goto fail;
+	}
 	pace = ro.pace >= 0 ? ro.pace : !ro.pty;
 	s->d.dev = s->d.model->create(opts, pace, err, errlen);
 	if (!s->d.dev)
@@ -183,7 +205,7 @@ static struct uart_sim *start(const char *spec, int force_pty, char *err, size_t
 	if (ro.pty)
 		s->pty = sim_pty_start(s->d, pace, err, errlen);
 	else
-		s->step = sim_step_new(s->d, pace);
+		s->step = sim_step_new(s->d, pace, ro.latency_ms * 1000000ull);
 	if (!s->pty && !s->step) {
 		if (!ro.pty)
 			sim_set_err(err, errlen, "uart sim: out of memory");

@@ -30,6 +30,9 @@
  *              bytes in no model time. pty: default 0 (bytes move as fast
  *              as the pty allows, in the same order); 1 paces them in real
  *              time.
+ *   latency=MS model time only: the device's bytes reach the host MS later,
+ *              as through a USB-UART bridge's latency timer (an FTDI's is
+ *              16 ms by default, FTDI AN232B-04) or a network hop. Default 0.
  * Every other key goes to the model. Options every emulator takes, with
  * the same meaning (see the model's header for the rest):
  *   image=FILE  the initial memory (flash) contents

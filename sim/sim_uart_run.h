@@ -43,7 +43,8 @@ void sim_pty_stop(struct sim_pty *p);
 
 /* In-process, in model time. */
 struct sim_step;
-struct sim_step *sim_step_new(struct uart_sim_dev dev, int pace);
+/* latency_ns: how much later than their line time device bytes reach the host */
+struct sim_step *sim_step_new(struct uart_sim_dev dev, int pace, uint64_t latency_ns);
 void sim_step_set_line(struct sim_step *s, const struct uart_sim_line *line);
 void sim_step_set_modem(struct sim_step *s, char which, int value);
 void sim_step_set_parity(struct sim_step *s, char parity);

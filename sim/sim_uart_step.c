@@ -45,6 +45,7 @@ struct rx_byte {
 struct sim_step {
 	struct uart_sim_dev d;
 	int pace;
+	uint64_t latency_ns;  /* device bytes reach the host this much later */
 	uint64_t now;
 	struct uart_sim_line line, prev_line;   /* prev_line: before the last change */
 	uint32_t gen;                           /* changes of line so far */
@@ -118,7 +119,7 @@ static int pull(struct sim_step *s)
 	for (size_t i = 0; i < n; i++) {
 		struct rx_byte *r = rx_at(s, s->rx_len++);
 
-		r->at = s->now + (i + 1) * t;
+		r->at = s->now + (i + 1) * t + s->latency_ns;
 		r->b = buf[i];
 	}
 	s->dev_free = s->now + n * t;
@@ -173,7 +174,7 @@ static void advance_to(struct sim_step *s, uint64_t t)
 
 /* ------------------------------------------------------------- the host */
 
-struct sim_step *sim_step_new(struct uart_sim_dev dev, int pace)
+struct sim_step *sim_step_new(struct uart_sim_dev dev, int pace, uint64_t latency_ns)
 {
 	struct sim_step *s = calloc(1, sizeof(*s));
 
@@ -181,6 +182,7 @@ struct sim_step *sim_step_new(struct uart_sim_dev dev, int pace)
 		return NULL;
 	s->d = dev;
 	s->pace = pace;
+	s->latency_ns = latency_ns;
 	/* A fresh tty until the host sets it; the model hears of it then. */
 	s->line = (struct uart_sim_line){ 9600, 'n', 8, 0, 0 };
 	return s;

@@ -667,7 +667,10 @@ START_TEST(taurus_rom_stage_at_100000)
 	box_start(&box, "loader-chip=0x6616,rom-baud=100000,power-delay=500");
 	GX(&r, &box, "-L", taurus, "boot");
 	if (via == VIA_TCP) {
+		gxt_assert_error(&r, 2, "the boot ROM stage needs 100000 baud: tcp:127.0.0.1:");
 		gxt_assert_error(&r, 2, "is a raw TCP port at 115200 baud; it cannot switch to 100000 baud");
+		box_stop(&box);
+		ck_assert_msg(!nonempty(box.files.rx), "bytes reached the box");
 	} else {
 		assert_ok(&r);
 		box_stop(&box);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ser2net.h"
 #include "testutil.h"
 #include "ttyview.h"
 
@@ -387,6 +388,34 @@ START_TEST(refused_before_the_chip)
 }
 END_TEST
 
+/* A rate a raw TCP port cannot switch to: refused before a byte goes out. */
+START_TEST(baud_the_port_cannot_take)
+{
+	struct tu_ser2net_sim box;
+	struct tu_run r;
+	char model[sizeof(((struct chip *)0)->spec)], want[512];
+	struct chip c;
+
+	chip_start(&c, "");
+	snprintf(model, sizeof(model), "%s", c.spec + strlen("sim:"));
+	if (tu_ser2net_sim_start(&box, model)) {
+		chip_free(&c);
+		return;
+	}
+	ecr(&r, box.net.raw_spec, (const char *const[]){ "-B", "921600", "read", "--length",
+							 "4K", NULL }, NULL);
+	tu_ser2net_sim_stop(&box);
+	snprintf(want, sizeof(want), "-B 921600: %s is a raw TCP port at 115200 baud; it cannot "
+		 "switch to 921600 baud (use rfc2217:127.0.0.1:%u, or set the remote port to "
+		 "921600 and give %s,baud=921600)", box.net.raw_spec, box.net.raw_port,
+		 box.net.raw_spec);
+	assert_error(&r, 2, want);
+	ck_assert_msg(chip_saw_nothing(&c), "bytes reached the chip");
+	tu_run_free(&r);
+	chip_free(&c);
+}
+END_TEST
+
 /* AIO files that do not hold together: refused, the record named, nothing sent. */
 START_TEST(bad_aio_files)
 {
@@ -512,6 +541,7 @@ static const struct tu_case corpus[] = {
 	{ &signal_during_read_leaves_no_file, 1 },
 	{ &output_to_odd_files, 1 },
 	{ &refused_before_the_chip, VARIANTS(early_cases) },
+	{ &baud_the_port_cannot_take, 1 },
 	{ &bad_aio_files, 1 },
 	{ &silent_chip_and_hung_stub, 1 },
 	{ &backup_holds_what_the_write_changes, 1 },

@@ -1510,6 +1510,8 @@ START_TEST(bad_specs)
 		{ "gx,reset-line=cts", "gx sim: reset-line=cts: want dtr or rts" },
 		{ "gx,pace=2", "uart sim: pace=2: want 0 or 1" },
 		{ "gx,pty=yes", "uart sim: pty=yes: want 0 or 1" },
+		{ "gx,latency=1001", "uart sim: latency=1001: want milliseconds, 0 to 1000" },
+		{ "gx,latency=5,pty", "uart sim: latency= is for model time; a pty has its own" },
 		{ "gx,flip-rate=2", "gx sim: flip-rate=2: want a probability from 0 to 1" },
 		{ "gx,noise=a\\q", "gx sim: noise=a\\q: bad escape (use \\r \\n \\t \\\\ \\xNN)" },
 		{ "gx,image=/nonexistent/x", "gx sim: image=/nonexistent/x: No such file or directory" },

@@ -169,7 +169,7 @@ static struct sim_step *step_new(struct uart_sim_dev *d, const struct uart_sim_m
 	struct sim_step *s;
 
 	*d = make_dev(m);
-	s = sim_step_new(*d, 1);
+	s = sim_step_new(*d, 1, 0);
 	ck_assert_ptr_nonnull(s);
 	sim_step_set_line(s, line);
 	return s;

@@ -289,12 +289,17 @@ START_TEST(tcp_fixed_speed)
 	struct ub_port *port = open_port(srv.raw_spec, &line_115200);
 
 	ck_assert_int_eq(ub_port_set_line(port, &line_115200, &err), 0);
-	ck_assert_int_eq(ub_port_set_line(port, &fast, &err), -1);
-	ck_assert_int_eq(err.status, UB_EUSAGE);
 	snprintf(want, sizeof(want), "tcp:127.0.0.1:%u is a raw TCP port at 115200 baud; it "
 		 "cannot switch to 100000 baud (use rfc2217:127.0.0.1:%u, or set the remote "
 		 "port to 100000 and give tcp:127.0.0.1:%u,baud=100000)",
 		 srv.raw_port, srv.raw_port, srv.raw_port);
+	/* asked first, as a program does before telling a chip to switch */
+	ck_assert_int_eq(ub_port_takes_baud(port, 115200, &err), 1);
+	ck_assert_int_eq(ub_port_takes_baud(port, 100000, &err), 0);
+	ck_assert_str_eq(err.msg, want);
+	ub_err_clear(&err);
+	ck_assert_int_eq(ub_port_set_line(port, &fast, &err), -1);
+	ck_assert_int_eq(err.status, UB_EUSAGE);
 	ck_assert_str_eq(err.msg, want);
 	ub_err_clear(&err);
 	ck_assert_int_eq(ub_port_set_line(port, &even, &err), -1);

@@ -113,6 +113,7 @@ START_TEST(nonstandard_baud_and_parity)
 		ub_port_close(port, NULL);
 		return;
 	}
+	ck_assert_int_eq(ub_port_takes_baud(port, 100000, &err), 1);
 	ck_assert_int_eq(ub_port_set_line(port, &even, &err), 0);
 	t = device_view();
 	ck_assert_uint_eq(t.c_ospeed, 100000);
@@ -164,9 +165,14 @@ START_TEST(without_termios2_another_rate_is_refused)
 
 	without_termios2 = 1;
 	port = open_port(115200, UB_PARITY_NONE, 0);
-	ck_assert_int_eq(ub_port_set_line(port, &odd, &err), -1);
 	snprintf(want, sizeof(want), "%s has no termios2, so it takes only the standard rates "
 		 "(such as 115200, 230400, 921600, 2000000), not 250000 baud", slave);
+	/* asked first, as a program does before telling a chip to switch */
+	ck_assert_int_eq(ub_port_takes_baud(port, 921600, &err), 1);
+	ck_assert_int_eq(ub_port_takes_baud(port, 250000, &err), 0);
+	ck_assert_str_eq(err.msg, want);
+	ub_err_clear(&err);
+	ck_assert_int_eq(ub_port_set_line(port, &odd, &err), -1);
 	ck_assert_str_eq(err.msg, want);
 	ck_assert_int_eq(err.status, UB_EUSAGE);
 	ck_assert_uint_eq(device_view().c_cflag & CBAUD, B115200);
@@ -612,6 +618,33 @@ START_TEST(sim_port_model_clock)
 }
 END_TEST
 
+/* When the first byte of the loader's answer reaches the host, on the model clock. */
+static int64_t answer_ms(const char *spec)
+{
+	struct ub_port_line line = { 115200, UB_PARITY_NONE, 1 };
+	struct ub_port *port;
+	struct ub_err err = { 0 };
+	uint8_t b;
+	int64_t at;
+
+	ck_assert_int_eq(ub_port_open(spec, &line, &port, &err), 0);
+	ck_assert_int_eq(ub_port_write(port, "\n", 1, &err), 0);
+	ck_assert_int_eq(ub_port_read(port, &b, 1, 1000, &err), 1);
+	at = ub_port_clock_ms(port);
+	ck_assert_int_eq(ub_port_close(port, NULL), 0);
+	return at;
+}
+
+/* latency=MS (a USB-UART's latency timer): the device's bytes come MS later. */
+START_TEST(sim_port_latency)
+{
+	int64_t prompt = answer_ms("sim:gx,state=prompt");
+
+	ck_assert_int_eq(answer_ms("sim:gx,state=prompt,latency=16"), prompt + 16);
+	ck_assert_int_eq(answer_ms("sim:gx,state=prompt,latency=0"), prompt);
+}
+END_TEST
+
 /* The emulator's errors at close come back from ub_port_close, not on stderr. */
 START_TEST(sim_port_close_reports_the_emulator)
 {
@@ -656,6 +689,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, reset_pauses_and_needs_modem_lines);
 	tcase_add_loop_test(tc, sim_port_device_view, 0, 2);
 	tcase_add_test(tc, sim_port_model_clock);
+	tcase_add_test(tc, sim_port_latency);
 	tcase_add_test(tc, sim_port_close_reports_the_emulator);
 	suite_add_tcase(s, tc);
 	return s;

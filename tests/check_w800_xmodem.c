@@ -12,6 +12,7 @@
 
 #include <zlib.h>
 
+#include "ser2net.h"
 #include "testutil.h"
 #include "ttyview.h"
 
@@ -371,6 +372,31 @@ START_TEST(read_through_stub)
 }
 END_TEST
 
+/*
+ * Bytes from the chip reach the host late (a USB-UART's latency timer, a
+ * network hop): the stub's next 'C' prompt, sent before our frame got
+ * there, comes in ahead of the reply.
+ */
+START_TEST(read_through_a_late_adapter)
+{
+	struct tu_run r;
+	char p[512];
+	size_t len;
+	uint8_t *want;
+
+	if (!have_stub)
+		return;
+	run(&r, (const char *const[]){ "-p", spec(p, sizeof(p), "w800", "latency=25"), "--stub",
+				       stub, "read", "--length", "64K", NULL });
+	expect_ok(&r);
+	ck_assert_uint_eq(r.outlen, 64 * 1024);
+	want = tu_read_file(f.flash, &len);
+	ck_assert_int_eq(memcmp(r.out, want, 64 * 1024), 0);
+	free(want);
+	tu_run_free(&r);
+}
+END_TEST
+
 START_TEST(verify_mismatch)
 {
 	struct tu_run r;
@@ -593,6 +619,39 @@ START_TEST(pty_detect_and_write)
 }
 END_TEST
 
+/* ---- through ser2net's raw TCP: its remote speed is fixed ---- */
+
+/* The chip is never told to switch to a rate the port cannot follow. */
+START_TEST(raw_tcp_stays_at_115200)
+{
+	struct tu_ser2net_sim box;
+	struct tu_run r;
+	char model[512], want[256];
+	size_t len;
+	uint8_t *flash;
+
+	if (!have_stub)
+		return;
+	snprintf(model, sizeof(model), "w800,image=%s,save=%s,stats=%s", f.flash, f.save, f.stats);
+	if (tu_ser2net_sim_start(&box, model))
+		return;
+	run(&r, (const char *const[]){ "-v", "-p", box.net.raw_spec, "--stub", stub, "read",
+				       "--length", "64K", "-o", f.out, NULL });
+	tu_ser2net_sim_stop(&box);
+	expect_ok(&r);
+	snprintf(want, sizeof(want), "w800-xmodem: not switching to 2000000 baud: %s is a raw TCP "
+		 "port at 115200 baud; it cannot switch", box.net.raw_spec);
+	ck_assert_msg(strstr(r.err, want), "%s", r.err);
+	ck_assert_ptr_nonnull(strstr(r.err, "link at 115200 baud"));
+	ck_assert_uint_eq(tu_stat(f.stats, "baud_changes"), 0);
+	flash = tu_read_file(f.flash, &len);
+	tu_write_file(f.flash, flash, 64 * 1024);
+	ck_assert(tu_files_equal(f.out, f.flash));
+	free(flash);
+	tu_run_free(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create(PROG);
@@ -610,6 +669,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, baud_fallback);
 	tcase_add_test(tc, faults_still_verify);
 	tcase_add_test(tc, read_through_stub);
+	tcase_add_test(tc, read_through_a_late_adapter);
 	tcase_add_test(tc, verify_mismatch);
 	tcase_add_test(tc, erase_forms);
 	tcase_add_test(tc, mac_set_and_read);
@@ -618,6 +678,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, pack_rebuilds_the_stub_header);
 	tcase_add_test(tc, golden_frames);
 	tcase_add_test(tc, pty_detect_and_write);
+	tcase_add_test(tc, raw_tcp_stays_at_115200);
 	suite_add_tcase(s, tc);
 	return s;
 }

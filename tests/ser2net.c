@@ -253,3 +253,24 @@ void tu_ser2net_stop(struct tu_ser2net *s)
 	}
 	remove_files(s);
 }
+
+int tu_ser2net_sim_start(struct tu_ser2net_sim *s, const char *spec)
+{
+	memset(s, 0, sizeof(*s));
+	s->slave = -1;
+	if (tu_ser2net_missing())
+		return 1;
+	tu_sim_start(&s->sim, spec);
+	s->slave = open(s->sim.path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ck_assert_msg(s->slave >= 0, "%s: %s", s->sim.path, strerror(errno));
+	return tu_ser2net_start(&s->net, s->sim.path, 115200);
+}
+
+void tu_ser2net_sim_stop(struct tu_ser2net_sim *s)
+{
+	tu_ser2net_stop(&s->net);
+	if (s->slave >= 0)
+		close(s->slave);
+	s->slave = -1;
+	tu_sim_stop(&s->sim);
+}

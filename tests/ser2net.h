@@ -14,6 +14,8 @@
 #ifndef UNBRICK_TESTS_SER2NET_H
 #define UNBRICK_TESTS_SER2NET_H
 
+#include "testutil.h"
+
 struct tu_ser2net {
 	unsigned raw_port;       /* a raw TCP accepter */
 	unsigned rfc2217_port;   /* a telnet(rfc2217) accepter */
@@ -43,5 +45,20 @@ void tu_ser2net_idle(const struct tu_ser2net *s);
 
 /* Stop ser2net and remove its files. */
 void tu_ser2net_stop(struct tu_ser2net *s);
+
+/* An emulator (build/uart-sim on a pty) behind ser2net at 115200. */
+struct tu_ser2net_sim {
+	struct tu_sim sim;
+	struct tu_ser2net net;
+	int slave;  /* kept open: see above */
+};
+
+/*
+ * Start one for the emulator spec (e.g. "w800,save=/tmp/f"): 0, or nonzero
+ * after the "skipped: ..." note when ser2net is not installed.
+ */
+int tu_ser2net_sim_start(struct tu_ser2net_sim *s, const char *spec);
+/* Stop both; the emulator writes its files. */
+void tu_ser2net_sim_stop(struct tu_ser2net_sim *s);
 
 #endif

@@ -219,14 +219,18 @@ static int connect(struct ub_session *s)
 {
 	struct run *r = run_of(s);
 	struct ub_port_line line = { ECR_ROM_BAUD, UB_PARITY_NONE, 0 };
+	struct ub_err why = { 0 };
 	int rc;
 
 	if (!s->common.port)
 		return ub_fail(&s->err, UB_EUSAGE, "no port given: use -p /dev/ttyUSB0 (or -p "
 			       "sim:ecr6600 to try the emulator)");
 	if (ub_reset_parse(s->common.reset, &r->reset, &s->err) < 0 ||
-	    ub_port_open(s->common.port, &line, &r->port, &s->err) < 0 ||
-	    ub_port_release_lines(r->port, &s->err) < 0)
+	    ub_port_open(s->common.port, &line, &r->port, &s->err) < 0)
+		return -1;
+	if (r->o.baud && !ub_port_takes_baud(r->port, r->o.baud, &why))
+		return ub_fail(&s->err, why.status, "-B %u: %s", r->o.baud, why.msg);
+	if (ub_port_release_lines(r->port, &s->err) < 0)
 		return -1;
 	r->ecr = ecr_new(&(struct ecr_config){
 		.port = r->port, .log = &s->log, .stop = &s->stop, .sync_tries = r->o.sync_tries,

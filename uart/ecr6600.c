@@ -284,6 +284,11 @@ int ecr_probe(struct ecr *e, struct ub_err *err)
 	int rc = stub_answers(e, err);
 
 	for (size_t i = 0; rc == 0 && i < sizeof(stub_rates) / sizeof(stub_rates[0]); i++) {
+		struct ub_err quiet = { 0 };
+
+		/* a rate the port cannot take is one no stub can be heard at */
+		if (!ub_port_takes_baud(e->cfg.port, stub_rates[i], &quiet))
+			continue;
 		if (host_baud(e, stub_rates[i], err) < 0)
 			return -1;
 		rc = stub_answers(e, err);
@@ -517,11 +522,13 @@ static int reboot_stub(struct ecr *e, unsigned bad, struct ub_err *err)
 
 int ecr_best_baud(struct ecr *e, unsigned max, struct ub_err *err)
 {
+	int told = 0;
+
 	for (size_t i = 0; i < sizeof(stub_rates) / sizeof(stub_rates[0]); i++) {
 		unsigned rate = stub_rates[i];
 		struct ub_err quiet = { 0 };
 
-		if (rate > max)
+		if (rate > max || !ub_port_worth_trying(e->cfg.port, rate, e->cfg.log, &told))
 			continue;
 		if (ecr_set_baud(e, rate, &quiet) == 0) {
 			ub_info(e->cfg.log, "link at %u baud", rate);

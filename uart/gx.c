@@ -847,7 +847,13 @@ static int no_handshake(struct gx *gx, unsigned baud, struct ub_err *err)
 int gx_connect(struct gx *gx, struct ub_err *err)
 {
 	unsigned baud = rom_baud(gx);
+	struct ub_err why = { 0 };
 	int saw;
+
+	/* The ROM stage and the loader both, before anything is sent. */
+	if (gx->cfg.loader && !ub_port_takes_baud(gx->cfg.port, baud, &why))
+		return ub_fail(err, why.status, "the boot ROM stage needs %u baud: %s", baud,
+			       why.msg);
 
 	gx->no_crc = gx->cfg.loader && gx->cfg.loader->legacy;
 	gx->in_transfer = 0;

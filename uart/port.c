@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "log.h"
 #include "parse.h"
 
 struct ub_port *ub_port_new(const struct ub_port_ops *ops, void *priv, const char *name)
@@ -113,6 +114,25 @@ int ub_port_set_baud(struct ub_port *port, unsigned baud, struct ub_err *err)
 		return 0;
 	line.baud = baud;
 	return ub_port_set_line(port, &line, err);
+}
+
+int ub_port_takes_baud(struct ub_port *port, unsigned baud, struct ub_err *err)
+{
+	if (baud == port->line.baud || !port->ops->takes_baud)
+		return 1;
+	return port->ops->takes_baud(port->priv, baud, err);
+}
+
+int ub_port_worth_trying(struct ub_port *port, unsigned baud, const struct ub_log *log,
+			 int *told)
+{
+	struct ub_err why = { 0 };
+
+	if (ub_port_takes_baud(port, baud, &why))
+		return 1;
+	ub_logf(log, (*told)++ ? UB_LOG_DEBUG : UB_LOG_INFO, "not switching to %u baud: %s",
+		baud, why.msg);
+	return 0;
 }
 
 int ub_port_write(struct ub_port *port, const void *buf, size_t len, struct ub_err *err)

@@ -16,6 +16,8 @@
 #include "backend.h"
 #include "err.h"
 
+struct ub_log;
+
 enum ub_parity { UB_PARITY_NONE, UB_PARITY_EVEN, UB_PARITY_ODD };
 
 /* Line settings. Always 8 data bits, 1 stop bit, no flow control. */
@@ -28,6 +30,11 @@ struct ub_port_line {
 struct ub_port_ops {
 	/* Apply line settings. A backend that cannot change the baud refuses. */
 	int (*set_line)(void *priv, const struct ub_port_line *line, struct ub_err *err);
+	/*
+	 * Whether set_line would take this baud: 1, or 0 with err saying why.
+	 * Changes nothing. NULL: any rate.
+	 */
+	int (*takes_baud)(void *priv, unsigned baud, struct ub_err *err);
 	/* Write all of buf (blocking). */
 	int (*write)(void *priv, const void *buf, size_t len, struct ub_err *err);
 	/*
@@ -112,6 +119,20 @@ int ub_portsim_open(const char *model, const char *opts, const struct ub_port_li
 struct ub_port *ub_port_new(const struct ub_port_ops *ops, void *priv, const char *name);
 
 int ub_port_set_baud(struct ub_port *port, unsigned baud, struct ub_err *err);
+/*
+ * Whether the port can run at baud, known without trying: 1, or 0 with err
+ * saying why (a raw TCP port's fixed speed; a tty without termios2 and a
+ * rate with no Bnnn code). A program asks before it tells a chip to switch,
+ * so that the chip is never left at a rate the host cannot follow.
+ */
+int ub_port_takes_baud(struct ub_port *port, unsigned baud, struct ub_err *err);
+/*
+ * For a program looking for the fastest rate that holds: whether to try
+ * baud at all. When the port cannot take it, the first such answer of a run
+ * is said at info level (*told counts them), the others at debug level.
+ */
+int ub_port_worth_trying(struct ub_port *port, unsigned baud, const struct ub_log *log,
+			 int *told);
 int ub_port_set_line(struct ub_port *port, const struct ub_port_line *line, struct ub_err *err);
 int ub_port_write(struct ub_port *port, const void *buf, size_t len, struct ub_err *err);
 ssize_t ub_port_read(struct ub_port *port, void *buf, size_t cap, int timeout_ms,

@@ -76,6 +76,13 @@ static int pty_set_line(void *priv, const struct ub_port_line *line, struct ub_e
 	return 0;
 }
 
+static int pty_takes_baud(void *priv, unsigned baud, struct ub_err *err)
+{
+	const struct portsim *ps = priv;
+
+	return ub_port_takes_baud(ps->tty, baud, err);
+}
+
 static int pty_write(void *priv, const void *buf, size_t len, struct ub_err *err)
 {
 	struct portsim *ps = priv;
@@ -106,6 +113,7 @@ static int pty_flush_input(void *priv, struct ub_err *err)
 
 static const struct ub_port_ops pty_ops = {
 	.set_line = pty_set_line,
+	.takes_baud = pty_takes_baud,
 	.write = pty_write,
 	.read = pty_read,
 	.drain = pty_drain,

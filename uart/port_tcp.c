@@ -37,6 +37,13 @@ static int tcp_set_line(void *priv, const struct ub_port_line *line, struct ub_e
 	return 0;
 }
 
+static int tcp_takes_baud(void *priv, unsigned baud, struct ub_err *err)
+{
+	const struct ub_port_line line = { baud, UB_PARITY_NONE, 0 };
+
+	return tcp_set_line(priv, &line, err) == 0;
+}
+
 static int tcp_write(void *priv, const void *buf, size_t len, struct ub_err *err)
 {
 	const struct tcp *t = priv;
@@ -90,6 +97,7 @@ static int tcp_close(void *priv, struct ub_err *err)
 
 static const struct ub_port_ops tcp_ops = {
 	.set_line = tcp_set_line,
+	.takes_baud = tcp_takes_baud,
 	.write = tcp_write,
 	.read = tcp_read,
 	.drain = tcp_drain,

@@ -74,16 +74,23 @@ static void to_classic(const struct termios2 *t2, struct termios *t)
  * A tty without termios2: qemu-user does not translate TCGETS2, and other
  * odd drivers may lack it. The standard rates need only the classic calls.
  */
+static int takes_baud_classic(const struct tty *tty, unsigned baud, struct ub_err *err)
+{
+	if (baud_code(baud) != BOTHER)
+		return 1;
+	ub_fail(err, UB_EUSAGE, "%s has no termios2, so it takes only the standard rates "
+		"(such as 115200, 230400, 921600, 2000000), not %u baud", tty->path, baud);
+	return 0;
+}
+
 static int set_line_classic(struct tty *tty, const struct ub_port_line *line,
 			    struct ub_err *err)
 {
 	struct termios2 t2 = { 0 };
 	struct termios t;
 
-	if (baud_code(line->baud) == BOTHER)
-		return ub_fail(err, UB_EUSAGE, "%s has no termios2, so it takes only the standard "
-			       "rates (such as 115200, 230400, 921600, 2000000), not %u baud",
-			       tty->path, line->baud);
+	if (!takes_baud_classic(tty, line->baud, err))
+		return -1;
 	if (ioctl(tty->fd, TCGETS, &t) < 0)
 		return ub_fail_errno(err, UB_EFAIL, errno, "cannot read the settings of %s",
 				     tty->path);
@@ -104,6 +111,14 @@ static int set_line_classic(struct tty *tty, const struct ub_port_line *line,
 static int no_termios2(int errnum)
 {
 	return errnum == ENOSYS || errnum == ENOTTY || errnum == EINVAL;
+}
+
+/* Known once a first set_line (at open) has found whether termios2 works. */
+static int tty_takes_baud(void *priv, unsigned baud, struct ub_err *err)
+{
+	const struct tty *tty = priv;
+
+	return tty->classic ? takes_baud_classic(tty, baud, err) : 1;
 }
 
 static int tty_set_line(void *priv, const struct ub_port_line *line, struct ub_err *err)
@@ -256,6 +271,7 @@ static int tty_close(void *priv, struct ub_err *err)
 
 static const struct ub_port_ops tty_ops = {
 	.set_line = tty_set_line,
+	.takes_baud = tty_takes_baud,
 	.write = tty_write,
 	.read = tty_read,
 	.drain = tty_drain,

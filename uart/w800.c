@@ -24,6 +24,7 @@
 #define SWITCH_PROMPT_MS 3000
 #define READ_CHUNK 4096u
 #define READ_TRIES 10
+#define LATE_PROMPTS 4
 /* MAC reads that must come back clean at a new rate before it is used */
 #define LINK_PROBES 3
 #define LEFT_RATE_MS 300
@@ -272,8 +273,11 @@ static int baud_frame(struct w800 *w, unsigned rate, struct ub_err *err);
 static int find_left_rate(struct w800 *w, struct ub_err *err)
 {
 	for (size_t i = 0; i < sizeof(fast_rates) / sizeof(fast_rates[0]); i++) {
+		struct ub_err quiet = { 0 };
 		int rc;
 
+		if (!ub_port_takes_baud(w->cfg.port, fast_rates[i], &quiet))
+			continue;
 		if (ub_port_set_baud(w->cfg.port, fast_rates[i], err) < 0)
 			return -1;
 		rc = wait_prompt(w, LEFT_RATE_MS, err);
@@ -516,28 +520,50 @@ static void read_params(uint32_t offset, size_t len, uint8_t p[8])
  * One 0x4A: the bytes and their CRC-32 (notes §3.2); buf holds len + 4.
  * 1 when they came and match, 0 when not, -1 on a port error.
  */
+static int chunk_crc_ok(const uint8_t *buf, size_t len)
+{
+	uint32_t crc = (uint32_t)buf[len] | (uint32_t)buf[len + 1] << 8 |
+		       (uint32_t)buf[len + 2] << 16 | (uint32_t)buf[len + 3] << 24;
+
+	return crc == ub_crc32_wm(UB_CRC32_WM_INIT, buf, len);
+}
+
+/* 1 with len bytes and their CRC in buf, 0 when they did not come by ms. */
+static int read_bytes(struct w800 *w, uint8_t *buf, size_t len, int ms, struct ub_err *err)
+{
+	ssize_t n = ub_port_read_exact(w->cfg.port, buf, len, ms, err);
+
+	if (n == 0)
+		ub_err_clear(err);
+	return n < 0 ? -1 : n > 0;
+}
+
+/*
+ * The stub prompts 'C' between commands (it resyncs BK's tool, notes §3.1).
+ * One sent just before our frame got there can arrive after the flush,
+ * ahead of the reply, when the host sees bytes late: a USB-UART's latency
+ * timer (an FTDI's is 16 ms) or a network hop. The CRC tells such a reply,
+ * one byte late, from data that starts with 'C'.
+ */
 static int read_chunk_once(struct w800 *w, uint32_t offset, uint8_t *buf, size_t len,
 			   struct ub_err *err)
 {
 	uint8_t p[8];
 	int ms = (int)((len + 4) * 10 * 1000 / w->info.baud) + REPLY_MS;
-	ssize_t n;
-	uint32_t crc;
+	int rc;
 
 	read_params(offset, len, p);
 	if (ub_port_flush_input(w->cfg.port, err) < 0 ||
 	    send_frame(w, W800_CMD_STUB_READ, p, sizeof(p), err) < 0)
 		return -1;
-	n = ub_port_read_exact(w->cfg.port, buf, len + 4, ms, err);
-	if (n < 0)
-		return -1;
-	if (n == 0) {
-		ub_err_clear(err);
-		return 0;
+	rc = read_bytes(w, buf, len + 4, ms, err);
+	for (int late = 0; rc == 1 && !chunk_crc_ok(buf, len); late++) {
+		if (late == LATE_PROMPTS || buf[0] != 'C')
+			return 0;
+		memmove(buf, buf + 1, len + 3);
+		rc = read_bytes(w, buf + len + 3, 1, REPLY_MS, err);
 	}
-	crc = (uint32_t)buf[len] | (uint32_t)buf[len + 1] << 8 | (uint32_t)buf[len + 2] << 16 |
-	      (uint32_t)buf[len + 3] << 24;
-	return crc == ub_crc32_wm(UB_CRC32_WM_INIT, buf, len);
+	return rc;
 }
 
 static int read_chunk(struct w800 *w, uint32_t offset, uint8_t *buf, size_t len,
@@ -652,11 +678,13 @@ static int recover(struct w800 *w, unsigned bad_rate, struct ub_err *err)
 
 int w800_set_baud(struct w800 *w, unsigned max, struct ub_err *err)
 {
+	int told = 0;
+
 	for (size_t i = 0; i < sizeof(fast_rates) / sizeof(fast_rates[0]); i++) {
 		unsigned rate = fast_rates[i];
 		int rc;
 
-		if (rate > max)
+		if (rate > max || !ub_port_worth_trying(w->cfg.port, rate, w->cfg.log, &told))
 			continue;
 		rc = try_rate(w, rate, err);
 		if (rc < 0)
