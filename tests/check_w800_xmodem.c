@@ -619,6 +619,36 @@ START_TEST(pty_detect_and_write)
 }
 END_TEST
 
+/*
+ * A second command while the stub of a read still runs (the chip was not
+ * reset in between): the stub prompts as the ROM does, and that is said.
+ */
+START_TEST(pty_second_run_finds_the_stub)
+{
+	struct tu_sim sim;
+	struct tu_run r;
+	char model[512], want[400];
+
+	if (!have_stub)
+		return;
+	snprintf(model, sizeof(model), "w800,image=%s,save=%s", f.flash, f.save);
+	tu_sim_start(&sim, model);
+	run(&r, (const char *const[]){ "-p", sim.path, "--stub", stub, "-B", tu_pty_fast_rate(),
+				       "read", "--length", "8K", "-o", f.out, NULL });
+	expect_ok(&r);
+	tu_run_free(&r);
+	run(&r, (const char *const[]){ "-q", "-p", sim.path, "--stub", stub, "-B",
+				       tu_pty_fast_rate(), "read", "--length", "8K", "-o", f.out,
+				       NULL });
+	tu_sim_stop(&sim);
+	snprintf(want, sizeof(want), "%s: the W800 RAM stub of an earlier read or verify is still "
+		 "running, and it answers only reads: reset the chip (or give --reset) and run "
+		 "again", sim.path);
+	tu_assert_one_error(&r, PROG, 3, want);
+	tu_run_free(&r);
+}
+END_TEST
+
 /* ---- through ser2net's raw TCP: its remote speed is fixed ---- */
 
 /* The chip is never told to switch to a rate the port cannot follow. */
@@ -678,6 +708,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, pack_rebuilds_the_stub_header);
 	tcase_add_test(tc, golden_frames);
 	tcase_add_test(tc, pty_detect_and_write);
+	tcase_add_test(tc, pty_second_run_finds_the_stub);
 	tcase_add_test(tc, raw_tcp_stays_at_115200);
 	suite_add_tcase(s, tc);
 	return s;

@@ -484,6 +484,26 @@ static int identify(struct w800 *w, struct ub_err *err)
 	return w800_get_mac(w, w->info.mac, err);
 }
 
+static int read_chunk_once(struct w800 *w, uint32_t offset, uint8_t *buf, size_t len,
+			   struct ub_err *err);
+
+/*
+ * The RAM stub of an earlier read prompts 'C' as the ROM does, but answers
+ * reads only: a read of 64 bytes tells it from a chip that lost the MAC.
+ */
+static int stub_still_runs(struct w800 *w, struct ub_err *err)
+{
+	uint8_t probe[64 + 4];
+	struct ub_err quiet = { 0 };
+
+	if (read_chunk_once(w, 0, probe, sizeof(probe) - 4, &quiet) != 1)
+		return 0;
+	ub_err_clear(err);
+	return ub_fail(err, UB_ENODEV, "%s: the W800 RAM stub of an earlier read or verify is "
+		       "still running, and it answers only reads: reset the chip (or give "
+		       "--reset) and run again", port_name(w));
+}
+
 /*
  * Prompt characters that were on their way when the chip reset (opening
  * the port can reset it, and so can --reset) look like download mode for a
@@ -497,8 +517,11 @@ int w800_connect(struct w800 *w, struct ub_err *err)
 		ub_debug(w->cfg.log, "%s; entering download mode again", err->msg);
 		ub_err_clear(err);
 		w->info.prompt = 0;
-		if (identify(w, err) < 0)
+		if (identify(w, err) < 0) {
+			if (err->status == UB_ENODEV && w->info.prompt)
+				stub_still_runs(w, err);  /* says so, when it is the stub */
 			return -1;
+		}
 	}
 	w->info.have_mac = 1;
 	if (w->info.stage == W800_STAGE_ROM && ask_qfid(w, err) < 0)
