@@ -682,6 +682,36 @@ START_TEST(raw_tcp_stays_at_115200)
 }
 END_TEST
 
+/*
+ * RFC 2217 follows the switch to 2 Mbaud; ser2net's hop delivers the stub's
+ * 'C' prompts late, ahead of read replies (every read failed before).
+ */
+START_TEST(rfc2217_reads_at_full_speed)
+{
+	struct tu_ser2net_sim box;
+	struct tu_run r;
+	char model[512];
+	size_t len;
+	uint8_t *flash;
+
+	if (!have_stub)
+		return;
+	snprintf(model, sizeof(model), "w800,image=%s,save=%s", f.flash, f.save);
+	if (tu_ser2net_sim_start(&box, model))
+		return;
+	run(&r, (const char *const[]){ "-v", "-p", box.net.rfc2217_spec, "--stub", stub, "read",
+				       "--length", "64K", "-o", f.out, NULL });
+	tu_ser2net_sim_stop(&box);
+	expect_ok(&r);
+	ck_assert_ptr_nonnull(strstr(r.err, "link at 2000000 baud"));
+	flash = tu_read_file(f.flash, &len);
+	tu_write_file(f.flash, flash, 64 * 1024);
+	ck_assert(tu_files_equal(f.out, f.flash));
+	free(flash);
+	tu_run_free(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create(PROG);
@@ -710,6 +740,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, pty_detect_and_write);
 	tcase_add_test(tc, pty_second_run_finds_the_stub);
 	tcase_add_test(tc, raw_tcp_stays_at_115200);
+	tcase_add_test(tc, rfc2217_reads_at_full_speed);
 	suite_add_tcase(s, tc);
 	return s;
 }
