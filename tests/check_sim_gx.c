@@ -1379,7 +1379,8 @@ START_TEST(pace_dump_timing)
 	off = wait_for(&d, "~crc~", 5, 3000);
 	t1 = dev_s(&d);
 	ck_assert_int_eq(off, 4096);
-	ck_assert_msg(t1 - t0 > want * 0.96 && t1 - t0 < want * 1.04,
+	/* a busy machine can only make it slower: the upper bound is looser */
+	ck_assert_msg(t1 - t0 > want * 0.96 && t1 - t0 < want * 1.10,
 		      "4 KiB dump took %.4f s, want %.4f s (4096/11520 = %.4f)",
 		      t1 - t0, want, 4096.0 / 11520);
 	expect(&d, PROMPT, 2000);
