@@ -698,7 +698,9 @@ START_TEST(rfc2217_reads_at_full_speed)
 	struct tu_run r;
 	char port[64];
 
-	if (!have_stub || !read_through_ser2net(&r, 1, port, sizeof(port)))
+	/* the emulator follows the rate through the pty, which qemu-user cannot set */
+	if (!have_stub || tu_skip_unless_pty_takes(2000000, "rfc2217_reads_at_full_speed") ||
+	    !read_through_ser2net(&r, 1, port, sizeof(port)))
 		return;
 	ck_assert_ptr_nonnull(strstr(r.err, "link at 2000000 baud"));
 	tu_run_free(&r);
